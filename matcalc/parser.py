@@ -1,0 +1,336 @@
+"""Text -> untyped expression tree, through the LALR grammar in grammar/matcalc.lark.
+
+Owns: loading the grammar, turning Lark errors into labelled `ParseError`s with a caret,
+the limits on input (length, nesting depth, characters), and the names of functions.
+Invariant: what leaves here is a tree of `Expr` with `shape=None` and source spans; shapes
+are the job of `shapes.infer`.  No user text ever reaches eval/exec/sympify.
+"""
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+
+from .errors import ParseError
+from .resources import grammar_path
+from .tree import Expr
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 200
+
+# user-facing function names -> (operator, arity)
+FUNCTIONS: dict[str, tuple[str, int]] = {
+    "exp": ("exp", 1), "log": ("log", 1), "ln": ("log", 1), "sin": ("sin", 1),
+    "cos": ("cos", 1), "tan": ("tan", 1), "tanh": ("tanh", 1), "sigmoid": ("sigmoid", 1),
+    "σ": ("sigmoid", 1), "softplus": ("softplus", 1), "sqrt": ("sqrt", 1), "abs": ("abs", 1),
+    "step": ("step", 1), "sign": ("sign", 1), "relu": ("relu", 1),
+    "max": ("max", 2), "min": ("min", 2),
+    "sum": ("sum", 1), "mean": ("mean", 1), "norm": ("norm", 1), "logsumexp": ("logsumexp", 1),
+    "softmax": ("softmax", 1), "diag": ("diag", 1), "tr": ("tr", 1), "trace": ("tr", 1),
+    "det": ("det", 1), "logdet": ("logdet", 1), "inv": ("inv", 1), "dot": ("dot", 2),
+    "hcat": ("hcat", -1), "vcat": ("vcat", -1), "kron": ("kron", 2),
+}
+# only in rule files: the differential, shape-taking constants, and the engine's sweeps
+PATTERN_FUNCTIONS: dict[str, tuple[str, int]] = {
+    "d": ("d", 1), "ones": ("ones_like", 1), "zeros": ("zeros_like", 1), "eye": ("eye_like", 1),
+    "count": ("count", 1), "jac": ("jac", 1), "grad": ("grad", 2),
+}
+
+MULOPS = {"*": "mul", "⊙": "mul", "⊗": "mul", "×": "mul", "/": "div", "⊘": "div",
+          "@": "matmul", ".": "dot", "·": "dot"}
+
+TOKEN_NAMES = {
+    "PLUS": "'+'", "MINUS": "'-'", "MULOP": "an operator (* / @ · ⊙ ⊘)", "POW": "'^'",
+    "TRANSPOSE": "a transpose (')", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
+    "RBRACK": "']'", "COMMA": "','", "SEMI": "';'", "NUMBER": "a number", "NAME": "a name",
+    "CALLNAME": "a function call", "PVAR": "a pattern variable", "ONES": "𝟏", "ZEROS": "𝟎",
+    "$END": "the end of the input",
+}
+
+# Known-bad inputs, one list per label: Lark matches a new error against these by parser state.
+ERROR_EXAMPLES = {
+    "unclosed-paren": ["exp(x", "(x + y", "max(0, x", "(x", "((x)", "sum((x)", "[x, y"],
+    "unmatched-paren": ["x)", "x + y)", "(x))", "x]"],
+    "missing-operand": ["x +", "x *", "x @", "x -", "x ^", "max(0, x + )", "exp(x +)",
+                        "x * )", "(x + )", "x /", "x ·"],
+    "double-operator": ["x * * y", "x + * y", "x @ @ y", "x ^ * y", "x / @ y", "x * / y"],
+    "leading-operator": ["* x", "@ x", "/ x", "^ x", "· x"],
+    "empty-parentheses": ["()", "x + ()", "exp()", "max()"],
+    "trailing-comma": ["max(0, x,)", "[x, ]", "max(x,)"],
+    "misplaced-comma": [", x", "x , y", "(x, y)", "x + , y"],
+    "dangling-transpose": ["'x", "ᵀx"],
+}
+
+HINTS = {
+    "unclosed-paren": "add the missing ')' (or ']')",
+    "unmatched-paren": "remove the extra closing bracket or add its opening one",
+    "missing-operand": "an operator needs something on both sides",
+    "double-operator": "two operators in a row: remove one (powers are written x^2, not x**2)",
+    "leading-operator": "the expression starts with an operator that needs a left operand",
+    "empty-parentheses": "put an expression inside the parentheses",
+    "trailing-comma": "remove the comma before the closing bracket",
+    "misplaced-comma": "commas only separate function arguments and vector entries",
+    "dangling-transpose": "a transpose follows what it transposes: x'",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _lark():
+    from lark import Lark
+    return Lark.open(str(grammar_path()), parser="lalr", start=["start", "pattern"],
+                     propagate_positions=True, maybe_placeholders=False, cache=True)
+
+
+def parse_raw(text: str, *, pattern: bool = False) -> Expr:
+    """Parse `text` into an untyped tree (shapes are inferred by `shapes.infer`)."""
+    if not isinstance(text, str):
+        raise ParseError(f"expected the expression as text, got {type(text).__name__}",
+                         label="not-text")
+    _check_text(text)
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    parser = _lark()
+    start = "pattern" if pattern else "start"
+    try:
+        tree = parser.parse(text, start=start)
+    except UnexpectedCharacters as e:
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        hint = _char_hint(ch)
+        raise ParseError(f"unexpected character {ch!r}", text=text,
+                         span=(e.pos_in_stream, e.pos_in_stream + 1), hint=hint,
+                         label="bad-character") from None
+    except UnexpectedInput as e:
+        raise _token_error(e, text, start, parser) from None
+    _check_depth(tree, text)
+    return _Builder(text, pattern).build(tree)
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the expression is {len(text):,} characters long; the limit is "
+                         f"{MAX_LENGTH:,}", hint="split the expression or name subexpressions",
+                         label="too-long")
+    if not text.strip():
+        raise ParseError("the expression is empty", hint='type an expression, e.g. "w.x + b"',
+                         label="empty")
+    for i, ch in enumerate(text):
+        if ch in "\t\n\r":
+            continue
+        if not ch.isprintable():
+            raise ParseError(f"control character {ch!r} (U+{ord(ch):04X}) in the expression",
+                             text=text, span=(i, i + 1), hint="remove it",
+                             label="control-character")
+
+
+def _char_hint(ch: str) -> str | None:
+    return {
+        "=": "matcalc differentiates expressions, not equations: drop the '= …' part",
+        "{": "use ( ) for grouping and [ ] for vector literals",
+        "}": "use ( ) for grouping and [ ] for vector literals",
+        "!": "factorials are not supported",
+        "&": "logical operators are not supported",
+        "|": "write norm(x) for a norm and abs(x) for an absolute value",
+        "#": "comments are not part of an expression",
+        "$": "write plain text, not LaTeX",
+        "\\": "write plain text, not LaTeX: e.g. w.x for \\mathbf{w}\\cdot\\mathbf{x}",
+        "?": "pattern variables (?u) belong in rule files only",
+        "∑": "write sum(x)",
+        "√": "write sqrt(x)",
+        "∂": "give the variable with --wrt (API: wrt=...), not in the expression",
+    }.get(ch, "use names, numbers, + - * / ^ @ . ' and functions like exp(x)")
+
+
+def _token_error(e, text: str, start: str, parser) -> ParseError:
+    label = None
+    try:
+        label = e.match_examples(lambda s: parser.parse(s, start=start), ERROR_EXAMPLES,
+                                 use_accepts=True)
+    except Exception:  # match_examples itself must never leak an exception
+        label = None
+    token = getattr(e, "token", None)
+    pos = getattr(token, "start_pos", None)
+    if pos is None or getattr(token, "type", "") == "$END":
+        pos = len(text.rstrip())
+        span = (max(0, pos - 1), pos) if pos else (0, 1)
+    else:
+        span = (pos, max(pos + 1, getattr(token, "end_pos", pos + 1) or pos + 1))
+    expected = sorted({TOKEN_NAMES.get(t, t) for t in getattr(e, "expected", ()) or ()})
+    if getattr(token, "type", "") == "$END":
+        what = "the expression ends too early"
+        label = label or "missing-operand"
+    else:
+        what = f"unexpected {str(token)!r}" if token is not None else "unexpected input"
+    if "**" in text:
+        label, hint = "double-operator", "powers are written x^2, not x**2"
+    else:
+        hint = HINTS.get(label)
+    if hint is None and expected:
+        hint = "expected " + ", ".join(expected[:6])
+    return ParseError(what, text=text, span=span, hint=hint, label=label or "syntax")
+
+
+def _check_depth(tree, text: str) -> None:
+    """Reject trees nested deeper than MAX_DEPTH, without recursion (Lark parses iteratively)."""
+    from lark import Tree
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = getattr(node, "meta", None)
+            pos = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
+            raise ParseError(f"the expression is nested more than {MAX_DEPTH} levels deep",
+                             text=text, span=(pos, pos + 1),
+                             hint="name an inner part or simplify the expression",
+                             label="too-deep")
+        for ch in node.children:
+            if isinstance(ch, Tree):
+                stack.append((ch, depth + 1))
+
+
+class _Builder:
+    """Lark tree -> Expr (shape None).  Depth is bounded, so plain recursion is safe."""
+
+    def __init__(self, text: str, pattern: bool):
+        self.text = text
+        self.pattern = pattern
+
+    def err(self, message, span, hint=None, label="syntax"):
+        return ParseError(message, text=self.text, span=span, hint=hint, label=label)
+
+    def build(self, tree) -> Expr:
+        from lark import Token
+        if isinstance(tree, Token):
+            return self.token(tree)
+        meth = getattr(self, "t_" + tree.data)
+        return meth(tree, _span(tree))
+
+    def token(self, tok) -> Expr:
+        span = (tok.start_pos, tok.end_pos)
+        if tok.type == "NUMBER":
+            return Expr("num", (), None, _number(str(tok)), span)
+        if tok.type == "NAME":
+            if tok == "I":
+                return Expr("eye", (), None, None, span)
+            if tok in FUNCTIONS:
+                raise self.err(f"'{tok}' is a function: call it with parentheses, {tok}(…)",
+                               span, label="function-without-call")
+            return Expr("var", (), None, str(tok), span)
+        if tok.type == "PVAR":
+            if not self.pattern:
+                raise self.err(f"pattern variable {tok} outside a rule file", span,
+                               hint="pattern variables (?u) belong in rules/ only",
+                               label="pattern-variable")
+            return Expr("pvar", (), None, str(tok)[1:], span)
+        if tok.type == "ONES":
+            return Expr("ones", (), None, None, span)
+        if tok.type == "ZEROS":
+            return Expr("zeros", (), None, None, span)
+        raise self.err(f"unexpected {tok!r}", span)
+
+    # -- rules of the grammar ---------------------------------------------------------
+    def t_start(self, t, span):
+        return self.build(t.children[0])
+
+    t_pattern = t_start
+
+    def _binary(self, op, t, span):
+        a, b = self.build(t.children[0]), self.build(t.children[-1])
+        return Expr(op, (a, b), None, None, span)
+
+    def t_add(self, t, span):
+        return self._binary("add", t, span)
+
+    def t_sub(self, t, span):
+        return self._binary("sub", t, span)
+
+    def t_binop(self, t, span):
+        return self._binary(MULOPS[str(t.children[1])], t, span)
+
+    def t_juxt(self, t, span):
+        return self._binary("juxt", t, span)
+
+    def t_pow(self, t, span):
+        return self._binary("pow", t, span)
+
+    def t_neg(self, t, span):
+        return Expr("neg", (self.build(t.children[1]),), None, None, span)
+
+    def t_pos(self, t, span):
+        return self.build(t.children[1])
+
+    def t_transpose(self, t, span):
+        return Expr("T", (self.build(t.children[0]),), None, None, span)
+
+    def t_num(self, t, span):
+        return self.token(t.children[0])
+
+    t_var = t_pvar = t_ones = t_zeros = t_num
+
+    def t_group(self, t, span):
+        inner = self.build(t.children[1])
+        return Expr(inner.op, inner.args, None, inner.value, span)
+
+    def t_call(self, t, span):
+        name_tok = t.children[0]
+        name = str(name_tok)
+        args = [self.build(a) for a in t.children[2].children if not _is_comma(a)]
+        table = dict(FUNCTIONS, **PATTERN_FUNCTIONS) if self.pattern else FUNCTIONS
+        nspan = (name_tok.start_pos, name_tok.end_pos)
+        if name not in table:
+            close = _close_names(name, FUNCTIONS)
+            hint = f"did you mean {close}?" if close else \
+                f"write {name} * (…) for a product; known functions: " + \
+                ", ".join(sorted(set(FUNCTIONS) - {"hcat", "vcat", "kron"}))
+            raise self.err(f"unknown function '{name}'", nspan, hint=hint,
+                           label="unknown-function")
+        op, arity = table[name]
+        if arity >= 0 and len(args) != arity:
+            raise self.err(f"{name}() takes {arity} argument{'s' if arity != 1 else ''}, "
+                           f"got {len(args)}", span, label="wrong-arity",
+                           hint=f"e.g. {_example_call(name, arity)}")
+        if arity < 0 and not args:
+            raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity")
+        if op == "relu":  # relu(z) is max(0, z) (DESIGN §2)
+            return Expr("max", (Expr("num", (), None, Fraction(0), nspan), args[0]), None,
+                        None, span)
+        return Expr(op, tuple(args), None, None, span)
+
+    def t_literal(self, t, span):
+        rows = [[self.build(x) for x in row.children if not _is_comma(x)]
+                for row in t.children[1].children if not _is_semi(row)]
+        if len(rows) == 1:           # [a, b, c] is a column
+            return Expr("vcat", tuple(rows[0]), None, None, span)
+        if len({len(r) for r in rows}) != 1:
+            raise self.err("the rows of a matrix literal have different lengths", span,
+                           label="ragged-literal")
+        # [a, b; c, d]: rows are transposed columns, stacked
+        return Expr("vcat", tuple(Expr("T", (Expr("vcat", tuple(r), None, None, span),),
+                                       None, None, span) for r in rows), None, None, span)
+
+
+def _span(tree):
+    m = tree.meta
+    if m.empty:
+        return None
+    return (m.start_pos, m.end_pos)
+
+
+def _is_comma(x) -> bool:
+    return getattr(x, "type", None) == "COMMA"
+
+
+def _is_semi(x) -> bool:
+    return getattr(x, "type", None) == "SEMI"
+
+
+def _number(s: str) -> Fraction:
+    return Fraction(s)
+
+
+def _example_call(name: str, arity: int) -> str:
+    return {2: f"{name}(0, z)" if name in ("max", "min") else f"{name}(w, x)"}.get(
+        arity, f"{name}(x)")
+
+
+def _close_names(name: str, table) -> str | None:
+    import difflib
+    close = difflib.get_close_matches(name.lower(), list(table), n=1, cutoff=0.7)
+    return f"{close[0]}(…)" if close else None

@@ -1,0 +1,1 @@
+"""Printers: one module per target over the shared precedence table in `base`."""

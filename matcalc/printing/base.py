@@ -1,0 +1,69 @@
+"""The one precedence table and the dispatch every printer shares.
+
+A printer defines `_print_<op>` methods; a node without one raises (no silent fallback).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..tree import Expr
+
+# higher binds tighter
+PREC = {
+    "add": 10, "sub": 10,
+    "mul": 20, "div": 20, "matmul": 20, "dot": 20, "kron": 20,
+    "neg": 30,
+    "pow": 40,
+    "T": 50,
+    "atom": 60,
+}
+
+
+class PrintError(Exception):
+    pass
+
+
+class Printer:
+    def doprint(self, e: Expr) -> str:
+        meth = getattr(self, "_print_" + e.op, None)
+        if meth is None:
+            raise PrintError(f"{type(self).__name__} cannot print '{e.op}'")
+        return meth(e)
+
+    def prec(self, e: Expr) -> int:
+        if e.op == "num":
+            v = e.value
+            if v < 0:
+                return PREC["neg"]
+            if v.denominator != 1 and not _is_decimal(v):
+                return PREC["div"]
+            return PREC["atom"]
+        return PREC.get(e.op, PREC["atom"])
+
+    def paren(self, e: Expr, min_prec: int) -> str:
+        s = self.doprint(e)
+        return self.wrap(s) if self.prec(e) < min_prec else s
+
+    def wrap(self, s: str) -> str:
+        return f"({s})"
+
+
+def _is_decimal(v: Fraction) -> bool:
+    d = v.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    return d == 1
+
+
+def format_number(v: Fraction) -> str:
+    """Exact, readable, and parseable back: 3, 0.5, 1/3 (a division)."""
+    if v.denominator == 1:
+        return str(v.numerator)
+    if _is_decimal(v) and len(str(float(v))) < 18:
+        s = repr(float(v))
+        if "e" in s:
+            return s
+        return s
+    return f"{v.numerator}/{v.denominator}"

@@ -1,0 +1,116 @@
+"""Unicode text in the paper's notation that parses back to the same tree.
+
+`step(w·x + b) xᵀ`: juxtaposition is the product of a scalar with anything (scalar expansion)
+and the matrix product of two arrays, exactly as the parser reads it back; `⊙` is the
+element-wise product of two arrays, `·` the dot product, `ᵀ` the transpose.
+"""
+from __future__ import annotations
+
+from ..tree import SCALAR, Expr
+from .base import PREC, Printer, format_number
+
+FUNC_NAMES = {"tr": "tr"}
+
+
+class TextPrinter(Printer):
+    def _print_var(self, e):
+        return e.value
+
+    def _print_pvar(self, e):
+        return "?" + e.value
+
+    def _print_size(self, e):
+        return str(e.value)
+
+    def _print_num(self, e):
+        return format_number(e.value)
+
+    def _print_ones(self, e):
+        return "𝟏"
+
+    def _print_zeros(self, e):
+        return "𝟎"
+
+    def _print_eye(self, e):
+        return "I"
+
+    def _binop(self, e, sym):
+        p = PREC[e.op]
+        return f"{self.paren(e.args[0], p)} {sym} {self.paren(e.args[1], p + 1)}"
+
+    def _print_add(self, e):
+        return self._binop(e, "+")
+
+    def _print_sub(self, e):
+        return self._binop(e, "-")
+
+    def _print_div(self, e):
+        return self._binop(e, "/")
+
+    def _print_dot(self, e):
+        p = PREC["dot"]
+        return f"{self.paren(e.args[0], p)}·{self.paren(e.args[1], p + 1)}"
+
+    def _juxt(self, a, b):
+        p = PREC["mul"]
+        left = self.paren(a, p)
+        # the right operand of a juxtaposition is a power: no leading minus, no product
+        right = self.paren(b, PREC["pow"])
+        if b.op == "num" and b.value < 0:
+            right = self.wrap(right)
+        return f"{left} {right}"
+
+    def _print_mul(self, e):
+        a, b = e.args
+        if a.shape == SCALAR or b.shape == SCALAR:
+            return self._juxt(a, b)
+        return self._binop(e, "⊙")
+
+    def _print_matmul(self, e):
+        a, b = e.args
+        if a.shape == SCALAR or b.shape == SCALAR:
+            return self._binop(e, "@")
+        return self._juxt(a, b)
+
+    def _print_neg(self, e):
+        return "-" + self.paren(e.args[0], PREC["neg"])
+
+    def _print_pow(self, e):
+        return f"{self.paren(e.args[0], PREC['T'])}^{self.paren(e.args[1], PREC['neg'])}"
+
+    def _print_T(self, e):
+        return self.paren(e.args[0], PREC["T"]) + "ᵀ"
+
+    def _print_d(self, e):
+        return f"d({self.doprint(e.args[0])})"
+
+    def _call(self, name, args):
+        return f"{name}({', '.join(self.doprint(a) for a in args)})"
+
+    def _print_vcat(self, e):
+        if all(a.shape == SCALAR for a in e.args):
+            return "[" + ", ".join(self.doprint(a) for a in e.args) + "]"
+        if all(a.op == "T" and a.args[0].op == "vcat" and
+               all(x.shape == SCALAR for x in a.args[0].args) for a in e.args) and \
+                len({len(a.args[0].args) for a in e.args}) == 1:
+            rows = ["; ".join([])]
+            rows = [", ".join(self.doprint(x) for x in a.args[0].args) for a in e.args]
+            return "[" + "; ".join(rows) + "]"
+        return self._call("vcat", e.args)
+
+    def __getattr__(self, name):
+        # element-wise functions, reductions and the rest print as calls
+        if name.startswith("_print_"):
+            op = name[len("_print_"):]
+            from ..tree import OPS
+            if op in OPS and OPS[op][1] in ("ewise", "reduce", "func") or op in (
+                    "max", "min", "hcat", "kron"):
+                return lambda e: self._call(FUNC_NAMES.get(op, op), e.args)
+        raise AttributeError(name)
+
+
+_PRINTER = TextPrinter()
+
+
+def to_text(e: Expr) -> str:
+    return _PRINTER.doprint(e)
