@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 
 def derive(expr, wrt, shapes=None, order: int = 1, layout: str = "numerator"):
-    """Differentiate `expr` by `wrt` (a name or a list of names); see `matcalc.derive.derive`."""
-    from .derive import derive as _derive
+    """Differentiate `expr` by `wrt` (a name or a list of names); see `matcalc.derivation.derive`."""
+    from .derivation import derive as _derive
     return _derive(expr, wrt, shapes=shapes, order=order, layout=layout)
 
 

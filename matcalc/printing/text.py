@@ -54,6 +54,9 @@ class TextPrinter(Printer):
     def _juxt(self, a, b):
         p = PREC["mul"]
         left = self.paren(a, p)
+        if a.op == "div" or (a.op == "num" and a.value.denominator != 1 and
+                             self.prec(a) == PREC["div"]):
+            left = self.wrap(left)         # (2 / N) x, never 2 / N x
         # the right operand of a juxtaposition is a power: no leading minus, no product
         right = self.paren(b, PREC["pow"])
         if b.op == "num" and b.value < 0:
@@ -88,15 +91,11 @@ class TextPrinter(Printer):
         return f"{name}({', '.join(self.doprint(a) for a in args)})"
 
     def _print_vcat(self, e):
-        if all(a.shape == SCALAR for a in e.args):
-            return "[" + ", ".join(self.doprint(a) for a in e.args) + "]"
-        if all(a.op == "T" and a.args[0].op == "vcat" and
-               all(x.shape == SCALAR for x in a.args[0].args) for a in e.args) and \
-                len({len(a.args[0].args) for a in e.args}) == 1:
-            rows = ["; ".join([])]
-            rows = [", ".join(self.doprint(x) for x in a.args[0].args) for a in e.args]
-            return "[" + "; ".join(rows) + "]"
-        return self._call("vcat", e.args)
+        rows = matrix_rows(e)
+        if rows is not None:
+            return "[" + "; ".join(", ".join(self.doprint(x) for x in r) for r in rows) + "]"
+        # [a, b, c] stacks its entries (scalars or blocks) into a column, as the parser reads
+        return "[" + ", ".join(self.doprint(a) for a in e.args) + "]"
 
     def __getattr__(self, name):
         # element-wise functions, reductions and the rest print as calls
@@ -107,6 +106,17 @@ class TextPrinter(Printer):
                     "max", "min", "hcat", "kron"):
                 return lambda e: self._call(FUNC_NAMES.get(op, op), e.args)
         raise AttributeError(name)
+
+
+def matrix_rows(e: Expr):
+    """The rows of a matrix literal [a, b; c, d] (parsed as vcat of transposed vcats of
+    scalars, rows of equal length), or None."""
+    if len(e.args) < 2 or not all(a.op == "T" and a.args[0].op == "vcat" for a in e.args):
+        return None
+    rows = [a.args[0].args for a in e.args]
+    if len({len(r) for r in rows}) != 1 or not all(x.shape == SCALAR for r in rows for x in r):
+        return None
+    return rows
 
 
 _PRINTER = TextPrinter()

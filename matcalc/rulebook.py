@@ -1,0 +1,221 @@
+"""The rulebook: rules/*.toml loaded, validated and indexed.
+
+Owns: `Rule`, `Section`, `load()`.  A rule is one identity written in matcalc's own language
+(parsed by the grammar's `pattern` start symbol), with a stable id, its table, its source,
+side conditions from `patterns.CONDITIONS` and worked examples the test-suite runs.
+Invariant: a file that does not parse, names an unknown condition, or whose template uses a
+variable its pattern does not bind fails at load, naming file and id.
+
+Four kinds, told apart by the head of the rule:
+  d(LHS) = RHS          differential: how d passes through one operator (the paper's tables)
+  jac(LHS) = RHS        forward identification: dy = J dx  ->  J  (the vector chain rule)
+  grad(LHS, ?G) = RHS   reverse identification: tr(Gᵀ dy) = tr(RHSᵀ dx) (gradients)
+  LHS → RHS             simplification
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MatcalcError, RuleFileError
+from .patterns import CONDITION_ARITY, CONDITIONS, Condition
+from .resources import rules_dir
+from .tree import Expr
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    table: str
+    source: str
+    extension: bool
+    file: str
+    description: str = ""
+    laws: list = field(default_factory=list)   # statements without a pattern (the chain rules)
+
+
+@dataclass
+class Rule:
+    id: str
+    kind: str                 # differential | forward | reverse | simplify
+    text: str                 # the rule as written
+    lhs: Expr                 # pattern (inside d()/jac()/grad() for the sweep kinds)
+    rhs: Expr                 # template
+    where: list = field(default_factory=list)
+    section: Section | None = None
+    source: str = ""
+    name: str = ""            # a short human name ("product rule")
+    paper: str = ""           # the paper's statement of the identity, where it has one
+    note: str = ""
+    examples: list = field(default_factory=list)
+    file: str = ""
+    ext: bool | None = None   # the rule's own `extension` flag, else its section's
+
+    @property
+    def extension(self) -> bool:
+        if self.ext is not None:
+            return self.ext
+        return self.section.extension if self.section else False
+
+    def cite(self) -> str:
+        src = self.source or (self.section.source if self.section else "")
+        return src
+
+
+@dataclass
+class Rulebook:
+    sections: list
+    rules: list
+    by_kind: dict             # kind -> {head op -> [rules in file order]}
+    by_id: dict
+
+    def candidates(self, kind: str, op: str) -> list:
+        return self.by_kind.get(kind, {}).get(op, ())
+
+    def get(self, rule_id: str) -> Rule:
+        return self.by_id[rule_id]
+
+    def law(self, law_id: str) -> dict:
+        for s in self.sections:
+            for law in s.laws:
+                if law["id"] == law_id:
+                    return law
+        raise KeyError(law_id)
+
+
+_COND = re.compile(r"^\s*(not\s+)?([a-z_]+)\(\s*(\?[A-Za-z]\w*(?:\s*,\s*\?[A-Za-z]\w*)*)\s*\)\s*$")
+
+
+def _parse_pattern(src: str, where: str):
+    from .parser import parse_raw
+    try:
+        return parse_raw(src, pattern=True)
+    except MatcalcError as e:
+        raise RuleFileError(f"{where}: cannot parse {src!r}: {e.message}") from None
+
+
+def _pvars(e: Expr) -> set:
+    return {n.value for n in e.walk() if n.op == "pvar"}
+
+
+def _load_rule(raw: dict, section: Section, path: Path) -> Rule:
+    rid = raw.get("id")
+    where = f"{path.name}: rule {rid!r}"
+    if not rid or "rule" not in raw:
+        raise RuleFileError(f"{path.name}: every rule needs an 'id' and a 'rule' "
+                            f"(got {sorted(raw)})")
+    text = raw["rule"]
+    if "→" in text:
+        kind = "simplify"
+        lsrc, rsrc = (s.strip() for s in text.split("→", 1))
+    elif " = " in text:
+        lsrc, rsrc = (s.strip() for s in text.split(" = ", 1))
+        head = lsrc.split("(", 1)[0]
+        kind = {"d": "differential", "jac": "forward", "grad": "reverse"}.get(head)
+        if kind is None:
+            raise RuleFileError(f"{where}: an equation must start with d(…), jac(…) or grad(…)")
+    else:
+        raise RuleFileError(f"{where}: write 'd(…) = …', 'jac(…) = …', 'grad(…, ?G) = …' "
+                            f"or 'pattern → template'")
+    lhs, rhs = _parse_pattern(lsrc, where), _parse_pattern(rsrc, where)
+    if kind != "simplify":
+        lhs_inner = lhs.args[0]
+        bound = _pvars(lhs)
+        lhs = lhs_inner if kind != "reverse" else lhs
+    else:
+        bound = _pvars(lhs)
+    missing = _pvars(rhs) - bound
+    if missing:
+        raise RuleFileError(f"{where}: the template uses {sorted(missing)} which the pattern "
+                            f"does not bind")
+    if any(n.op == "juxt" for n in lhs.walk()) or any(n.op == "juxt" for n in rhs.walk()):
+        raise RuleFileError(f"{where}: write explicit operators (*, @) in rule files, "
+                            f"not juxtaposition")
+    for n in rhs.walk():
+        if n.op in ("ones", "zeros", "eye"):
+            raise RuleFileError(f"{where}: a template cannot use 𝟏, 𝟎 or I without a shape; "
+                                f"write ones(?u), zeros(?u), eye(?u)")
+    conds = []
+    for c in raw.get("where", []):
+        m = _COND.match(c)
+        if not m or m.group(2) not in CONDITIONS:
+            raise RuleFileError(f"{where}: unknown condition {c!r}; known: "
+                                f"{', '.join(sorted(CONDITIONS))}")
+        args = [a.strip()[1:] for a in m.group(3).split(",")]
+        if len(args) != CONDITION_ARITY.get(m.group(2), 1):
+            raise RuleFileError(f"{where}: condition {c!r} takes "
+                                f"{CONDITION_ARITY.get(m.group(2), 1)} argument(s)")
+        if set(args) - bound:
+            raise RuleFileError(f"{where}: condition {c!r} names an unbound variable")
+        conds.append(Condition(m.group(2), args, bool(m.group(1))))
+    if kind == "differential":
+        _check_linear_terms(rhs, where)
+    return Rule(id=rid, kind=kind, text=text, lhs=lhs, rhs=rhs, where=conds, section=section,
+                source=raw.get("source", ""), name=raw.get("name", ""),
+                paper=raw.get("paper", ""), note=raw.get("note", ""),
+                examples=list(raw.get("examples", [])), file=path.name,
+                ext=raw.get("extension"))
+
+
+def split_terms(e: Expr, sign: int = 1):
+    """[(sign, term)] of a sum/difference at the top of `e`."""
+    if e.op == "add":
+        return split_terms(e.args[0], sign) + split_terms(e.args[1], sign)
+    if e.op == "sub":
+        return split_terms(e.args[0], sign) + split_terms(e.args[1], -sign)
+    return [(sign, e)]
+
+
+def _check_linear_terms(rhs: Expr, where: str) -> None:
+    if rhs.op == "num" and rhs.value == 0:
+        return
+    for _, term in split_terms(rhs):
+        ds = [n for n in term.walk() if n.op == "d"]
+        if len(ds) != 1 or ds[0].args[0].op != "pvar":
+            raise RuleFileError(f"{where}: each term of a differential must hold exactly one "
+                                f"d(?u); this one holds {len(ds)}")
+
+
+def _load_file(path: Path):
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise RuleFileError(f"{path.name}: not valid TOML: {e}") from None
+    sec = data.get("section", {})
+    section = Section(id=sec.get("id", path.stem), title=sec.get("title", path.stem),
+                      table=sec.get("table", sec.get("id", path.stem)),
+                      source=sec.get("source", ""), extension=bool(sec.get("extension", False)),
+                      file=path.name, description=sec.get("description", ""))
+    rules = [_load_rule(r, section, path) for r in data.get("rule", [])]
+    for law in data.get("law", []):
+        if not law.get("id") or not law.get("statement"):
+            raise RuleFileError(f"{path.name}: every law needs an 'id' and a 'statement'")
+        section.laws.append(dict(law))
+    return section, rules
+
+
+@functools.lru_cache(maxsize=None)
+def load(directory: str | None = None) -> Rulebook:
+    d = Path(directory) if directory else rules_dir()
+    sections, rules = [], []
+    for path in sorted(d.glob("*.toml")):
+        s, rs = _load_file(path)
+        sections.append(s)
+        rules.extend(rs)
+    by_id, by_kind = {}, {}
+    for r in rules:
+        if r.id in by_id:
+            raise RuleFileError(f"{r.file}: rule id {r.id!r} is used twice "
+                                f"(also in {by_id[r.id].file})")
+        by_id[r.id] = r
+        head = r.lhs.op if r.kind != "reverse" else r.lhs.args[0].op
+        by_kind.setdefault(r.kind, {}).setdefault(head, []).append(r)
+    return Rulebook(sections, rules, by_kind, by_id)
