@@ -175,6 +175,9 @@ def canon(e: Expr) -> Expr:
         return num(1)
     if op == "hcat":
         return _literal(e)
+    if op == "T" and _is_matrix_literal(e.args[0]):
+        rows = [r.args[0].args for r in e.args[0].args]
+        return mk("vcat", *(mk("T", mk("vcat", *col)) for col in zip(*rows)))
     if op not in ("add", "sub", "neg", "mul", "div", "pow", "num"):
         return e
     if op == "pow" and not (e.args[1].op == "num" and e.shape == SCALAR):
@@ -208,6 +211,12 @@ def canon(e: Expr) -> Expr:
         else:
             return e
     return out
+
+
+def _is_matrix_literal(e: Expr) -> bool:
+    return e.op == "vcat" and len(e.args) > 1 and all(
+        r.op == "T" and r.args[0].op == "vcat" and all(x.shape == SCALAR for x in r.args[0].args)
+        for r in e.args)
 
 
 def _literal(e: Expr) -> Expr:

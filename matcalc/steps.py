@@ -1,0 +1,235 @@
+"""Steps: the derivation the way the paper teaches it, from what the engine actually did.
+
+Owns: `Step`, `explain(derivation)`, `steps_text`, `steps_latex`.
+The four-step process of R-C2: intermediate variables u₁ … uₖ (innermost first), the partial
+of each with the id of the rule the engine used for that operator, the chain rule that
+combines them (the most specific of the paper's three that applies), the substitution back,
+then every simplification with its rule id.  Nothing here re-derives the answer by another
+route: partials are the same rules applied to one operator at a time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .engine import Engine
+from .errors import MatcalcError
+from .rulebook import load
+from .simplify import present, simplify
+from .tree import SCALAR, Expr, format_shape
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+MAX_INTERMEDIATES = 40
+MAX_SIMPLIFY_STEPS = 120
+
+
+@dataclass
+class Step:
+    kind: str                 # intermediate | chain | differential | identify | substitute |
+    text: str                 # simplify | note | layout | result | header
+    latex: str | None = None
+    rule: str | None = None
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+def _latex(e: Expr) -> str:
+    try:
+        from .printing.latex import to_latex
+        return to_latex(e)
+    except Exception:
+        return "\\text{" + str(e).replace("\\", "") + "}"
+
+
+def _uname(i: int) -> str:
+    return "u" + str(i).translate(SUBSCRIPTS)
+
+
+def _ulatex(i: int) -> str:
+    return f"u_{{{i}}}"
+
+
+def _cite(rule) -> str:
+    if rule is None:
+        return ""
+    parts = [rule.id]
+    if rule.name:
+        parts.append(rule.name)
+    if rule.cite():
+        parts.append(rule.cite())
+    return "; ".join(parts)
+
+
+def _intermediates(engine: Engine, y: Expr) -> list:
+    out = []
+    seen = set()
+    for n in y.walk():
+        if n.op in ("var", "num") or not engine.depends(n) or n in seen:
+            continue
+        seen.add(n)
+        out.append(n)
+    return out
+
+
+def _partial(v: Expr, local: Expr) -> tuple[str, str]:
+    """∂local/∂v by the same rules, one operator at a time (text, latex)."""
+    from .derivation import identify
+    eng = Engine(load(), v.value, v.shape)
+    L = eng.differential(local)
+    try:
+        J, _ = identify(eng, local, L)
+        J = present(simplify(J))
+        return str(J), _latex(J)
+    except MatcalcError:
+        dL = present(simplify(L)) if L is not None else None
+        return (f"(differential) d{v.value} ↦ {dL}", "d" + _latex(v) + " \\mapsto " +
+                (_latex(dL) if dL is not None else "0"))
+
+
+def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") -> list:
+    steps: list[Step] = []
+    x = engine.x
+    inter = _intermediates(engine, y)
+    if len(inter) > MAX_INTERMEDIATES:
+        steps.append(Step("note", f"{len(inter)} intermediate variables: the first "
+                                  f"{MAX_INTERMEDIATES} are shown"))
+    names: dict[Expr, Expr] = {}
+    partial_texts = []
+    for i, n in enumerate(inter[:MAX_INTERMEDIATES], 1):
+        u = Expr("var", (), n.shape, _uname(i))
+        shown = n.rebuild(*[names.get(c, c) for c in n.args])
+        names[n] = u
+        rule = engine.used.get(n)
+        deps = []
+        for c in n.args:
+            v = names.get(c, c if c == x else None)
+            if v is not None and v not in deps:
+                deps.append(v)
+        pieces = []
+        latex_pieces = []
+        for v in deps:
+            text, ltx = _partial(v, shown)
+            pieces.append(f"∂{u.value}/∂{v.value} = {text}")
+            latex_pieces.append(f"\\frac{{\\partial {_ulatex(i)}}}{{\\partial {_latex(v)}}} = {ltx}")
+            partial_texts.append(text)
+        steps.append(Step(
+            "intermediate",
+            f"{u.value} = {shown}   ({format_shape(n.shape)})    " + ";  ".join(pieces),
+            f"{_ulatex(i)} &= {_latex(shown)} && " + ",\\quad ".join(latex_pieces),
+            rule.id if rule else None, _cite(rule)))
+    if inter:
+        steps.append(Step("note", f"{yname} = {_uname(min(len(inter), MAX_INTERMEDIATES))}"))
+    steps.append(_chain_step(engine, y, inter, partial_texts))
+    L = engine.differential(y)
+    if L is not None and len(str(L)) < 400:
+        steps.append(Step("differential", f"d{yname} = {L}",
+                          f"d{yname} &= {_latex(L)}"))
+    rules_used = sorted({r.id for r, _ in engine.trace})
+    how_text = {
+        "scalar": f"{x.value} is a scalar: ∂{yname}/∂{x.value} is the coefficient of "
+                  f"d{x.value} in d{yname}",
+        "forward": f"forward sweep: the Jacobian J of d{yname} = J d{x.value}, read off "
+                   f"operator by operator (vector chain rule)",
+        "reverse": f"reverse sweep: the gradient G of d{yname} = tr(Gᵀ d{x.value}), passed "
+                   f"back operator by operator",
+    }[how]
+    if rules_used:
+        how_text += " — rules " + ", ".join(rules_used)
+    steps.append(Step("identify", how_text))
+    steps.append(Step("substitute", f"substituting back: ∂{yname}/∂{x.value} = {raw}",
+                      f"\\frac{{\\partial {yname}}}{{\\partial {_latex(x)}}} &= {_latex(raw)}"))
+    return steps
+
+
+def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list) -> Step:
+    rb = load()
+    x = engine.x
+    all_scalar = x.shape == SCALAR and all(n.shape == SCALAR for n in inter)
+    single_path = all(sum(1 for c in set(n.args) if engine.depends(c)) <= 1 for n in inter)
+    law_id = "chain.vector"
+    if all_scalar:
+        law_id = "chain.single" if single_path else "chain.total"
+    law = rb.law(law_id)
+    text = f"{law['name']}: {law['statement']}"
+    if single_path and partial_texts and len(partial_texts) == len(inter):
+        k = len(inter)
+        names = [_uname(i) for i in range(k, 0, -1)] + [x.value]
+        chain = " · ".join(f"∂{a}/∂{b}" for a, b in zip(names, names[1:]))
+        text += f";  ∂y/∂{x.value} = {chain} = " + \
+            " · ".join(f"({t})" for t in reversed(partial_texts))
+    elif law_id == "chain.total":
+        text += "  (summed over every path from x to y)"
+    else:
+        text += "  (with the total derivative: summed over every path)"
+    return Step("chain", text, None, law_id, law.get("source", ""))
+
+
+def explain(d) -> list:
+    steps: list[Step] = []
+    rb = load()
+    if d.order == 2:
+        grad, how = d._first
+        steps.append(Step("header", f"first derivative (the gradient, as a column) by "
+                                    f"{d.wrt[0]}"))
+        steps += explain_one(d._engines[0], d.expr, grad, d._methods[0])
+        steps.append(Step("header", f"second derivative: differentiate g = {grad} by "
+                                    f"{d.wrt[0]}"))
+        steps += explain_one(d._engines[1], grad, d.raw, d._methods[1], yname="g")
+    elif len(d.wrt) == 1:
+        steps += explain_one(d._engines[0], d.expr, d.raw, d._methods[0])
+    else:
+        for eng, how, part in zip(d._engines, d._methods, d.raw.args):
+            steps.append(Step("header", f"by {eng.x.value}"))
+            steps += explain_one(eng, d.expr, part, how)
+        steps.append(Step("header", f"the Jacobian by ({', '.join(d.wrt)}) puts these side "
+                                    f"by side (R-J4)", rule=None, source="R-J1, R-J4"))
+    shown = d._record[:MAX_SIMPLIFY_STEPS]
+    for rule_id, before, after in shown:
+        rule = rb.by_id.get(rule_id)
+        label = rule_id if rule is None else _cite(rule)
+        steps.append(Step("simplify", f"{before}  →  {after}",
+                          f"&\\quad {_latex(before)} \\;\\to\\; {_latex(after)}",
+                          rule_id, label))
+    if len(d._record) > MAX_SIMPLIFY_STEPS:
+        steps.append(Step("note", f"… {len(d._record) - MAX_SIMPLIFY_STEPS} more "
+                                  f"simplification steps"))
+    used = {r.id for e in d._engines for r in e.used.values() if r is not None}
+    if "fn.relu.vector" in used:
+        r = rb.get("fn.relu.vector")
+        steps.append(Step("note", "erratum E-7: " + r.note, rule=r.id, source=r.cite()))
+    if any(rid.startswith("simp.relu") or rid.startswith("simp.step.relu")
+           for rid, _, _ in d._record):
+        steps.append(Step("note", "erratum E-1/E-4: the sum over samples stays outside the "
+                                  "piecewise choice; max(0, z) = z only where step(z) = 1, "
+                                  "which is where it is replaced (the paper's R-L3* form)",
+                          source="Parr & Howard §6, errata E-1, E-4"))
+    if d.layout == "denominator":
+        steps.append(Step("layout", "denominator layout: the transpose of the numerator-layout "
+                                    "Jacobian"))
+    steps.append(Step("result", f"∂/∂{','.join(d.wrt)} = {d.result}   "
+                                f"({d.shape_text}, {d.layout} layout)",
+                      f"&= {_latex(d.result)}"))
+    return steps
+
+
+def steps_text(steps: list) -> str:
+    lines = []
+    for i, s in enumerate(steps, 1):
+        tag = f"  [{s.source or s.rule}]" if (s.source or s.rule) else ""
+        if s.kind == "header":
+            lines.append(f"— {s.text}")
+        else:
+            lines.append(f"{i:>3}. {s.text}{tag}")
+    return "\n".join(lines)
+
+
+def steps_latex(steps: list) -> str:
+    rows = []
+    for s in steps:
+        if s.latex:
+            rows.append(s.latex)
+        elif s.kind in ("chain", "identify", "note", "header", "layout"):
+            text = s.text.replace("\\", "").replace("&", "and").replace("_", "\\_")
+            rows.append(f"&\\text{{{text[:200]}}}")
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
