@@ -175,7 +175,8 @@ def _safe_latex(e):
         return None
 
 
-def derive(text: str, wrt, shapes=None, order: int = 1, layout: str = "numerator") -> Derivation:
+def derive(text: str, wrt, shapes=None, order: int = 1, layout: str = "numerator",
+           rulebook=None) -> Derivation:
     """Differentiate `text` by `wrt`; see DESIGN §3, §4.
 
     >>> str(derive("max(0, w.x + b)", "w", {"w": "n", "x": "n", "b": "scalar"}))
@@ -193,7 +194,7 @@ def derive(text: str, wrt, shapes=None, order: int = 1, layout: str = "numerator
         if n not in var_shapes:
             declared = (shapes or {}).get(n)
             var_shapes[n] = parse_decl(declared, n) if declared is not None else SCALAR
-    rb = load()
+    rb = rulebook if rulebook is not None else load()
     record: list = []
     engines, methods, parts = [], [], []
     first = None

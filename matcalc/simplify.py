@@ -173,6 +173,8 @@ def canon(e: Expr) -> Expr:
         return num(0 if op == "zeros" else 1)
     if op == "eye" and e.shape == SCALAR:
         return num(1)
+    if op in ("zeros", "ones") and e.shape[0] == 1:
+        return mk("T", Expr(op, (), (e.shape[1], 1)))     # a row of ones prints 𝟏ᵀ
     if op == "hcat":
         return _literal(e)
     if op == "T" and _is_matrix_literal(e.args[0]):
