@@ -53,6 +53,9 @@ def identify(engine: Engine, y: Expr, L: Expr | None) -> tuple[Expr, str]:
             return zeros(y.shape), "scalar"
         return substitute(L, engine.dx, num(1)), "scalar"
     y_vector = y.shape == SCALAR or y.shape[0] == 1 or y.shape[1] == 1
+    if y_vector and y.shape != SCALAR and engine.x.is_matrix:
+        # a vector by a matrix: the Jacobian by vec(X) (row-major), count(y) × count(X)
+        return engine.jacobian(L, y.shape), "forward"
     if engine.x.is_vector and y_vector:
         try:
             return engine.jacobian(L, y.shape), "forward"
@@ -244,24 +247,29 @@ def _is_vector_case(yshape, xshapes) -> bool:
     return vec(yshape) and all(vec(s) for s in xshapes)
 
 
+def _size_text(c) -> str:
+    if isinstance(c, tuple):
+        return "*".join(str(d) for d in c) if c else "1"
+    return str(c)
+
+
 def _assert_shape(result, yshape, xshapes, order, layout):
-    """DESIGN §3: numerator layout; a scalar by a matrix has the matrix's shape."""
-    ny = count(yshape)
-    if len(xshapes) == 1 and xshapes[0] != SCALAR and not (
-            xshapes[0][0] == 1 or xshapes[0][1] == 1):
-        want = xshapes[0]
-    elif len(xshapes) == 1 and xshapes[0] == SCALAR and order == 1:
+    """DESIGN §3: numerator layout; a scalar by a matrix has the matrix's shape; otherwise
+    count(y) × count(x) (the tensor cases by row-major vec)."""
+    if len(xshapes) > 1:
+        return                                   # blocks side by side: checked per block
+    x = xshapes[0]
+    if order == 2:
+        want = (count(x), count(x))
+    elif x == SCALAR:
         want = yshape
+    elif yshape == SCALAR and x[0] != 1 and x[1] != 1:
+        want = x
     else:
-        nx = [count(s) for s in xshapes]
-        cols = nx[0] if len(nx) == 1 else None
-        want = (ny if isinstance(ny, int) else None, cols)
-        if order == 2:
-            want = (cols, cols)
-    r, c = result.shape
-    if layout == "denominator" and _is_vector_case(yshape, xshapes) and want != yshape:
-        r, c = c, r
-    ok = all(w is None or isinstance(w, tuple) or w == v for w, v in zip(want, (r, c)))
-    if not ok:
+        want = (count(yshape), count(x))
+        if layout == "denominator" and _is_vector_case(yshape, xshapes):
+            want = want[::-1]
+    got = tuple(_size_text(d) for d in result.shape)
+    if got != tuple(_size_text(d) for d in want):
         raise ShapeError(f"internal: the derivative has shape {format_shape(result.shape)}, "
                          f"expected {want}", label="internal")

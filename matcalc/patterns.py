@@ -136,6 +136,11 @@ class Instantiator:
         if op in self.calls:
             return self.calls[op](*(self(a, binds) if a.op != "pvar" or op != "d" else binds[a.value]
                                     for a in t.args))
+        if op == "eye_like" and t.args[0].op == "count":
+            # eye(count(?x)): the identity on vec(x), of size |x| (row-major vec)
+            c = count(self(t.args[0].args[0], binds).shape)
+            n = c if isinstance(c, int) else "*".join(str(d) for d in c)
+            return eye(n) if n != 1 else num(1)
         if op in ("ones_like", "zeros_like", "eye_like", "count"):
             a = self(t.args[0], binds)
             if op == "ones_like":

@@ -152,7 +152,8 @@ def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list) -> St
         law_id = "chain.single" if single_path else "chain.total"
     law = rb.law(law_id)
     text = f"{law['name']}: {law['statement']}"
-    if single_path and partial_texts and len(partial_texts) == len(inter):
+    if single_path and partial_texts and len(partial_texts) == len(inter) and \
+            not any(t.startswith("(differential)") for t in partial_texts):
         k = len(inter)
         names = [_uname(i) for i in range(k, 0, -1)] + [x.value]
         chain = " · ".join(f"∂{a}/∂{b}" for a, b in zip(names, names[1:]))
