@@ -95,7 +95,7 @@ def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") 
         steps.append(Step("note", f"{len(inter)} intermediate variables: the first "
                                   f"{MAX_INTERMEDIATES} are shown"))
     names: dict[Expr, Expr] = {}
-    partial_texts = []
+    partial_texts, partial_latex = [], []
     for i, n in enumerate(inter[:MAX_INTERMEDIATES], 1):
         u = Expr("var", (), n.shape, _uname(i))
         shown = n.rebuild(*[names.get(c, c) for c in n.args])
@@ -113,14 +113,16 @@ def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") 
             pieces.append(f"∂{u.value}/∂{v.value} = {text}")
             latex_pieces.append(f"\\frac{{\\partial {_ulatex(i)}}}{{\\partial {_latex(v)}}} = {ltx}")
             partial_texts.append(text)
+            partial_latex.append(ltx)
         steps.append(Step(
             "intermediate",
             f"{u.value} = {shown}   ({format_shape(n.shape)})    " + ";  ".join(pieces),
             f"{_ulatex(i)} &= {_latex(shown)} && " + ",\\quad ".join(latex_pieces),
             rule.id if rule else None, _cite(rule)))
     if inter:
-        steps.append(Step("note", f"{yname} = {_uname(min(len(inter), MAX_INTERMEDIATES))}"))
-    steps.append(_chain_step(engine, y, inter, partial_texts))
+        k = min(len(inter), MAX_INTERMEDIATES)
+        steps.append(Step("note", f"{yname} = {_uname(k)}", f"{yname} &= {_ulatex(k)}"))
+    steps.append(_chain_step(engine, y, inter, partial_texts, partial_latex))
     L = engine.differential(y)
     if L is not None and len(str(L)) < 400:
         steps.append(Step("differential", f"d{yname} = {L}",
@@ -142,7 +144,8 @@ def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") 
     return steps
 
 
-def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list) -> Step:
+def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
+                partial_latex: list) -> Step:
     rb = load()
     x = engine.x
     all_scalar = x.shape == SCALAR and all(n.shape == SCALAR for n in inter)
@@ -152,6 +155,7 @@ def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list) -> St
         law_id = "chain.single" if single_path else "chain.total"
     law = rb.law(law_id)
     text = f"{law['name']}: {law['statement']}"
+    latex = f"&\\text{{{law['name']}: }} {law['paper']}"
     if single_path and partial_texts and len(partial_texts) == len(inter) and \
             not any(t.startswith("(differential)") for t in partial_texts):
         k = len(inter)
@@ -159,11 +163,13 @@ def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list) -> St
         chain = " · ".join(f"∂{a}/∂{b}" for a, b in zip(names, names[1:]))
         text += f";  ∂y/∂{x.value} = {chain} = " + \
             " · ".join(f"({t})" for t in reversed(partial_texts))
+        latex += " \\\\\n\\frac{\\partial y}{\\partial " + _latex(x) + "} &= " + \
+            " \\cdot ".join(f"\\left({t}\\right)" for t in reversed(partial_latex))
     elif law_id == "chain.total":
         text += "  (summed over every path from x to y)"
     else:
         text += "  (with the total derivative: summed over every path)"
-    return Step("chain", text, None, law_id, law.get("source", ""))
+    return Step("chain", text, latex, law_id, law.get("source", ""))
 
 
 def explain(d) -> list:
@@ -225,12 +231,27 @@ def steps_text(steps: list) -> str:
     return "\n".join(lines)
 
 
+_ASCII = str.maketrans({"∂": "d", "ᵀ": "'", "⊙": "*", "·": ".", "→": "->", "σ": "sigma",
+                        "𝟏": "1", "𝟎": "0", "—": "-", "…": "...", "≠": "!=", "≤": "<=",
+                        "⁻": "-", "¹": "1", "²": "^2", "³": "^3", "×": "x", "⊘": "/",
+                        "Σ": "sum", "ᵢ": "_i", "ₖ": "_k", "ₙ": "_n", "‖": "||", "⊗": "(x)"})
+
+
+def _tex_text(s: str) -> str:
+    """Plain text for \\text{…}: ASCII only, LaTeX specials escaped."""
+    s = s.translate(_ASCII).translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+    s = "".join(ch for ch in s if ord(ch) < 128)
+    for a, b in (("\\", ""), ("&", "and"), ("%", "pct"), ("#", "no."), ("_", "\\_"),
+                 ("$", ""), ("{", "("), ("}", ")"), ("^", "\\^{}"), ("~", "-")):
+        s = s.replace(a, b)
+    return s
+
+
 def steps_latex(steps: list) -> str:
     rows = []
     for s in steps:
         if s.latex:
             rows.append(s.latex)
-        elif s.kind in ("chain", "identify", "note", "header", "layout"):
-            text = s.text.replace("\\", "").replace("&", "and").replace("_", "\\_")
-            rows.append(f"&\\text{{{text[:200]}}}")
+        elif s.kind in ("identify", "note", "header", "layout"):
+            rows.append(f"&\\text{{{_tex_text(s.text)[:200]}}}")
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"

@@ -1,0 +1,89 @@
+"""Random well-shaped expressions (every operator and function of the language, depth ≤ 6),
+differentiated by a random variable and proved by the checker: numerically always, exactly
+where small.  CI runs a few hundred examples; `pytest -m slow` runs ≥ 20,000
+(MATCALC_FUZZ_EXAMPLES overrides).  A failure prints hypothesis's seed and blob; every
+failure found becomes a regression case in REGRESSIONS below."""
+import os
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matcalc
+from matcalc.errors import CheckError, UnsupportedError
+from tests.strategies import SHAPES, expr
+
+CI_EXAMPLES = int(os.environ.get("MATCALC_FUZZ_EXAMPLES", "500"))
+SLOW_EXAMPLES = int(os.environ.get("MATCALC_FUZZ_EXAMPLES", "20000"))
+VARIABLES = sorted(SHAPES)
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+HEAVY = re.compile(r"inv|det|softmax|logsumexp|trace|tr\(")
+
+# shapes of expression we fuzz, and variables: what matcalc promises to derive (DESIGN §3)
+EXPR_SHAPES = [(1, 1)] * 4 + [("n", 1), ("m", 1)]
+
+COUNTS = {"derived": 0, "proved": 0, "unsupported": 0, "no domain": 0}
+
+
+@st.composite
+def problems(draw):
+    shape = draw(st.sampled_from(EXPR_SHAPES))
+    text = draw(expr(shape, draw(st.integers(1, 6))))
+    present = sorted({v for v in NAME.findall(text) if v in SHAPES})
+    if not present:
+        present = VARIABLES
+    wrt = draw(st.sampled_from(present))
+    return text, wrt
+
+
+def _run(text, wrt, exact_limit=60):
+    try:
+        d = matcalc.derive(text, wrt, shapes=SHAPES)
+    except UnsupportedError as e:
+        # only a vector (or matrix) by a matrix-shaped intermediate may be out of reach
+        assert e.label in ("tensor-derivative", "no-rule"), (text, wrt, str(e))
+        assert matcalc.parse(text, SHAPES).shape != (1, 1) or e.label == "no-rule", \
+            f"a scalar must always be differentiable: {text!r} by {wrt}: {e}"
+        COUNTS["unsupported"] += 1
+        return
+    COUNTS["derived"] += 1
+    assert d.result.shape is not None
+    # the exact method expands matrices symbolically: keep it to small inputs without
+    # inverses/determinants (those are proved exactly by the rule and case suites)
+    small = len(text) < exact_limit and not HEAVY.search(text)
+    methods = ("numeric", "exact") if small else ("numeric",)
+    try:
+        report = d.check(methods=methods)
+    except CheckError as e:
+        assert e.label == "no-domain", str(e)
+        COUNTS["no domain"] += 1
+        return
+    assert report.passed, f"{text!r} by {wrt}: {d}\n{report}"
+    COUNTS["proved"] += 1
+
+
+REGRESSIONS = [
+    # (text, wrt) found by this fuzzer; each was a bug, fixed, and stays as a case
+    ("sum(x z)", "z"),
+]
+
+
+@pytest.mark.parametrize("text,wrt", REGRESSIONS)
+def test_regression(text, wrt):
+    _run(text, wrt)
+
+
+@settings(max_examples=CI_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(problems())
+def test_random_derivations_are_proved(problem):
+    _run(*problem)
+
+
+@pytest.mark.slow
+@settings(max_examples=SLOW_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(problems())
+def test_random_derivations_are_proved_slow(problem):
+    _run(*problem, exact_limit=30)
