@@ -1,0 +1,424 @@
+"""Expr → NumPy / PyTorch / JAX source: straight-line statements over one shared DAG.
+
+Owns: `BACKENDS` (each target's spelling of every operation), `CodePrinter` (one emission
+context: the statements so far, the temporaries, the sizes and helpers used).
+Invariants: values follow DESIGN §3 (a scalar is 0-d, a row or column vector 1-D, a matrix
+2-D), so the code returns the very array `Derivation.lambdify()` returns; a subtree used
+twice is computed once, into a temporary; diag(v) is carried as its vector v — products
+become broadcasts (`v[:, None] * A`, `A * v[None, :]`, `u * v`) and the n×n matrix is built
+only when a dense one is really needed; a negation lands on the smallest factor of a
+product (`-(X.T @ v)`, never `-X.T @ v`); `inv(A) @ B` is a solve.  A node without a rule
+raises PrintError.  Nothing here imports the backends: this module only writes text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .base import PrintError
+
+ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 50
+PRODUCTS = ("matmul", "mul", "dot", "kron")
+
+_NP = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
+       "tanh": "np.tanh", "sqrt": "np.sqrt", "abs": "np.abs", "sign": "np.sign",
+       "step": "np.heaviside({0}, 0.0)", "sigmoid": "_sigmoid", "softplus": "np.logaddexp(0.0, {0})",
+       "sum": "np.sum", "mean": "np.mean", "norm": "np.linalg.norm", "logsumexp": "_logsumexp",
+       "tr": "np.trace", "det": "np.linalg.det", "logdet": "np.linalg.slogdet({0})[1]",
+       "softmax": "_softmax", "inv": "np.linalg.inv", "solve": "np.linalg.solve",
+       "outer": "np.outer", "kron": "np.kron", "max": "np.maximum", "min": "np.minimum",
+       "diagonal": "np.diagonal", "diag": "np.diag", "eye": "np.eye", "ones": "np.ones",
+       "zeros": "np.zeros", "concat": "np.concatenate([{0}], axis={1})", "reshape": "np.reshape",
+       "asarray": "np.asarray({0}, dtype=float)", "const": "{0}"}
+_TORCH = dict(_NP, **{k: "torch." + v[3:] for k, v in _NP.items() if v.startswith("np.")})
+_TORCH.update({"step": "_step", "sigmoid": "torch.sigmoid", "softmax": "_softmax",
+               "softplus": "torch.nn.functional.softplus", "logdet": "torch.logdet",
+               "logsumexp": "torch.logsumexp(torch.reshape({0}, (-1,)), 0)",
+               "eye": "torch.eye({0}, dtype=torch.float64)",
+               "ones": "torch.ones({0}, dtype=torch.float64)",
+               "zeros": "torch.zeros({0}, dtype=torch.float64)",
+               "concat": "torch.cat([{0}], dim={1})",
+               "asarray": "torch.as_tensor({0}, dtype=torch.float64)",
+               "const": "torch.tensor({0}, dtype=torch.float64)"})
+_JAX = dict(_NP, **{k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")})
+_JAX.update({"sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus",
+             "logsumexp": "jax.nn.logsumexp", "softmax": "_softmax", "asarray": "jnp.asarray({0})"})
+
+_HELPERS = {
+    "numpy": {
+        "_sigmoid": "def _sigmoid(z):\n    return np.exp(-np.logaddexp(0.0, -z))  # stable 1/(1+e^-z)",
+        "_logsumexp": "def _logsumexp(a):\n    top = np.max(a)\n"
+                      "    return top + np.log(np.sum(np.exp(a - top)))",
+        "_softmax": "def _softmax(a):\n    e = np.exp(a - np.max(a))\n    return e / np.sum(e)"},
+    "pytorch": {
+        "_step": "def _step(z):\n    return (z > 0).to(z.dtype)  # step(0) = 0",
+        "_softmax": "def _softmax(a):\n"
+                    "    return torch.softmax(torch.reshape(a, (-1,)), 0).reshape(a.shape)"},
+    "jax": {"_softmax": "def _softmax(a):\n    return jnp.exp(a - jax.nn.logsumexp(a))"},
+}
+BACKENDS = {"numpy": _NP, "pytorch": _TORCH, "jax": _JAX}
+IMPORTS = {"numpy": "import numpy as np", "pytorch": "import torch",
+           "jax": "import jax\nimport jax.numpy as jnp"}
+
+
+@dataclass(frozen=True)
+class Val:
+    """Code for one value: `kind` dense, or diag (code is the diagonal's vector)."""
+    code: str
+    prec: int = ATOM
+    kind: str = "dense"
+    const: bool = False
+
+
+def rank(shape) -> int:
+    return sum(1 for d in shape if d != 1)
+
+
+class CodePrinter:
+    def __init__(self, backend: str, size_code: dict, var_code: dict, taken: set):
+        self.backend, self.fn = backend, BACKENDS[backend]
+        self.size_code = size_code           # size name -> local variable holding it
+        self.var_code = var_code             # variable name -> its Python name
+        self.taken = set(taken)
+        self.lines: list[str] = []
+        self.helpers: set[str] = set()
+        self.sizes_used: set[str] = set()
+        self.uses: dict = {}
+        self.memo: dict = {}
+        self._cost: dict = {}
+        self._n = 0
+
+    # -- the DAG -------------------------------------------------------------------------
+    def count(self, roots) -> None:
+        """Parent edges per distinct subtree over all roots together (value and
+        derivative): structurally equal subtrees are one node, whatever their objects."""
+        seen: set = set()
+        stack = list(roots)
+        for r in roots:
+            self.uses[r] = self.uses.get(r, 0) + 1
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            for a in n.args:
+                self.uses[a] = self.uses.get(a, 0) + 1
+                stack.append(a)
+
+    def fresh(self) -> str:
+        while True:
+            self._n += 1
+            name = f"t{self._n}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+    def emit(self, e) -> Val:
+        hit = self.memo.get(e)
+        if hit is None:
+            v = self.compute(e, 1)
+            if self.uses.get(e, 0) > 1 and not _trivial(v.code):
+                name = self.fresh()
+                self.lines.append(f"{name} = {v.code}")
+                v = Val(name, ATOM, v.kind)
+            hit = self.memo[e] = v
+        return hit
+
+    def assign(self, name: str, e) -> None:
+        self.lines.append(f"{name} = {self.dense(self.emit(e), e.shape).code}")
+
+    # -- helpers over values ----------------------------------------------------------------
+    def call(self, key: str, *args: str) -> Val:
+        spell = self.fn[key]
+        if spell.startswith("_"):
+            self.helpers.add(spell.split("(")[0])
+        if "{0}" in spell:
+            return Val(spell.format(*args), ATOM)
+        return Val(f"{spell}({', '.join(args)})", ATOM)
+
+    def arg(self, v: Val) -> str:
+        """A value as a function argument: torch functions take tensors, not floats."""
+        return self.fn["const"].format(v.code) if v.const and self.backend == "pytorch" else v.code
+
+    def dim(self, d) -> str:
+        if isinstance(d, int):
+            return str(d)
+        if d in self.size_code:
+            self.sizes_used.add(d)
+            return self.size_code[d]
+        raise PrintError(f"the size {d!r} is not read from any argument")
+
+    def dims(self, shape) -> str:
+        ds = [self.dim(d) for d in shape if d != 1]
+        return ds[0] if len(ds) == 1 else "(" + ", ".join(ds) + ")"
+
+    def dense(self, v: Val, shape) -> Val:
+        if v.kind == "diag":
+            if rank(shape) == 0:
+                return Val(v.code, v.prec, const=v.const)
+            return self.call("diag", v.code)
+        return v
+
+    def neg(self, v: Val) -> Val:
+        if v.const and v.code.startswith("-"):
+            return Val(v.code[1:], ATOM, const=True)
+        return Val("-" + p(v, UNARY + 1), UNARY, v.kind, v.const)
+
+    def cost(self, e) -> int:
+        """The rank of the smallest array a negation of `e` could be applied to."""
+        c = self._cost.get(e)
+        if c is None:
+            if e.op == "neg":
+                c = self.cost(e.args[0])
+            elif e.op in PRODUCTS:
+                c = min(rank(e.shape), *(self.cost(a) for a in e.args))
+            elif e.op == "diag" and rank(e.args[0].shape) < 2:
+                c = rank(e.args[0].shape)
+            elif e.op in ("add", "sub"):
+                c = min(rank(e.shape), max(self.cost(a) for a in e.args))
+            else:
+                c = rank(e.shape)
+            self._cost[e] = c
+        return c
+
+    # -- nodes -----------------------------------------------------------------------------
+    def compute(self, e, sign: int) -> Val:
+        op = e.op
+        if op == "neg" or op in PRODUCTS:
+            while e.op == "neg":
+                sign, e = -sign, e.args[0]
+            if e.op in PRODUCTS:
+                return self.product(e, sign)
+            v = self.emit(e)
+            return v if sign > 0 else self.neg(v)
+        meth = getattr(self, "_" + op, None)
+        if meth is None:
+            raise PrintError(f"no {self.backend} code for the node '{op}'")
+        return meth(e)
+
+    def product(self, e, sign: int) -> Val:
+        a, b = e.args
+        sa, sb = 1, 1
+        while a.op == "neg":
+            sa, a = -sa, a.args[0]
+        while b.op == "neg":
+            sb, b = -sb, b.args[0]
+        sign *= sa * sb
+        if sign > 0:
+            return self.combine(e, self.emit(a), self.emit(b))
+        where = min((rank(e.shape), 0), (self.cost(a), 1), (self.cost(b), 2))[1]
+        if where == 0:
+            return self.neg(self.combine(e, self.emit(a), self.emit(b)))
+        target = a if where == 1 else b
+        if target.op in PRODUCTS and self.uses.get(target, 0) <= 1:
+            negated = self.product(target, -1)
+        else:
+            negated = self.neg(self.emit(target))
+        va, vb = (negated, self.emit(b)) if where == 1 else (self.emit(a), negated)
+        return self.combine(e, va, vb)
+
+    def combine(self, e, va: Val, vb: Val) -> Val:
+        a, b = e.args
+        while a.op == "neg":
+            a = a.args[0]
+        while b.op == "neg":
+            b = b.args[0]
+        ra, rb = rank(a.shape), rank(b.shape)
+        plain_a, plain_b = va is self.memo.get(a), vb is self.memo.get(b)
+        if e.op == "kron":
+            return self.via_2d("kron", e, [(va, a.shape), (vb, b.shape)])
+        if e.op == "dot":
+            if ra == 2:
+                return self.call("sum", binop(va, "*", vb, MUL).code)
+            return binop(va, "@" if ra == 1 else "*", vb, MUL)
+        if e.op == "mul" or ra == 0 or rb == 0:           # element-wise, or a 1×1 factor
+            if "diag" in (va.kind, vb.kind) and (ra == 0 or rb == 0 or va.kind == vb.kind):
+                x, y = (_vec(va), _vec(vb))
+                return Val(binop(x, "*", y, MUL).code, MUL, "diag")
+            return binop(self.dense(va, a.shape), "*", self.dense(vb, b.shape), MUL)
+        # matrix product of arrays
+        if a.op == "eye" and plain_a:
+            return vb
+        if b.op == "eye" and plain_b:
+            return va
+        if va.kind == "diag" and vb.kind == "diag":
+            return Val(binop(_vec(va), "*", _vec(vb), MUL).code, MUL, "diag")
+        if va.kind == "diag":                              # diag(u) B scales the rows of B
+            u = _vec(va)
+            return binop(Val(p(u, ATOM) + "[:, None]") if rb == 2 else u, "*", vb, MUL)
+        if vb.kind == "diag":                              # A diag(v) scales the columns of A
+            v = _vec(vb)
+            if ra == 1:
+                return binop(va, "*", v, MUL)
+            if a.op == "T" and rank(a.args[0].shape) == 2 and plain_a:  # Aᵀ diag(v) = (v[:, None] * A)ᵀ
+                inner = binop(Val(p(v, ATOM) + "[:, None]"), "*", self.emit(a.args[0]), MUL)
+                return Val(f"({inner.code}).T")
+            return binop(va, "*", Val(p(v, ATOM) + "[None, :]"), MUL)
+        if a.is_column and b.is_row:
+            return self.call("outer", va.code, vb.code)
+        if a.op == "inv" and self.uses.get(a, 0) == 1 and plain_a:     # inv(A) @ B: a solve
+            return self.call("solve", self.emit(a.args[0]).code, vb.code)
+        return binop(va, "@", vb, MUL)
+
+    def via_2d(self, key, e, parts, axis=None) -> Val:
+        """The general path for kron and concatenation: 2-D operands, then back to §3."""
+        codes = []
+        for v, shape in parts:
+            v = self.dense(v, shape)
+            r = "(1, 1)" if rank(shape) == 0 else "(-1, 1)" if shape[1] == 1 else \
+                "(1, -1)" if shape[0] == 1 else None
+            codes.append(v.code if r is None else self.call("reshape", self.arg(v), r).code)
+        out = self.call(key, *codes) if axis is None else self.call(key, ", ".join(codes),
+                                                                   str(axis))
+        k = rank(e.shape)
+        if k == 2:
+            return out
+        return self.call("reshape", out.code, "()" if k == 0 else "(-1,)")
+
+    # leaves
+    def _var(self, e):
+        return Val(self.var_code.get(e.value, e.value))
+
+    def _num(self, e):
+        v: Fraction = e.value
+        if v.denominator == 1:
+            s = str(v.numerator)
+        elif (v * 2 ** 60).denominator == 1 or len(repr(float(v))) < 12:
+            s = repr(float(v))
+        else:
+            return Val(f"{v.numerator} / {v.denominator}", MUL, const=True)
+        return Val(s, UNARY if s.startswith("-") else ATOM, const=True)
+
+    def _size(self, e):
+        return Val(self.dim(e.value))
+
+    def _ones(self, e):
+        return Val("1", const=True) if rank(e.shape) == 0 else self.call("ones", self.dims(e.shape))
+
+    def _zeros(self, e):
+        return Val("0", const=True) if rank(e.shape) == 0 else self.call("zeros", self.dims(e.shape))
+
+    def _eye(self, e):
+        return self.call("eye", self.dim(e.shape[0]))
+
+    # arithmetic
+    def _binary(self, e, sym, prec):
+        va, vb = self.emit(e.args[0]), self.emit(e.args[1])
+        if sym in "+-" and va.kind == vb.kind == "diag":
+            return Val(binop(_vec(va), sym, _vec(vb), prec).code, prec, "diag")
+        if sym == "/" and va.kind == "diag" and rank(e.args[1].shape) == 0:
+            return Val(binop(_vec(va), "/", vb, MUL).code, MUL, "diag")
+        return binop(self.dense(va, e.args[0].shape), sym, self.dense(vb, e.args[1].shape), prec)
+
+    def _add(self, e):
+        return self._binary(e, "+", ADD)
+
+    def _sub(self, e):
+        return self._binary(e, "-", ADD)
+
+    def _div(self, e):
+        return self._binary(e, "/", MUL)
+
+    def _pow(self, e):
+        va, vb = self.emit(e.args[0]), self.emit(e.args[1])
+        return Val(f"{p(self.dense(va, e.args[0].shape), ATOM)} ** {p(vb, UNARY)}", POW)
+
+    def _max(self, e):
+        return self._extremum(e, "max")
+
+    def _min(self, e):
+        return self._extremum(e, "min")
+
+    def _extremum(self, e, key):
+        va, vb = (self.dense(self.emit(a), a.shape) for a in e.args)
+        if self.backend == "pytorch" and (va.const or vb.const):
+            c, x = (va, vb) if va.const else (vb, va)
+            bound = {"max": "min", "min": "max"}[key]     # max(x, c) = clamp(x, min=c)
+            return Val(f"torch.clamp({x.code}, {bound}={c.code})")
+        return self.call(key, va.code, vb.code)
+
+    def _T(self, e):
+        v = self.emit(e.args[0])
+        if rank(e.shape) < 2 or v.kind == "diag":
+            return v
+        return Val(p(v, ATOM) + ".T")
+
+    def _diag(self, e):
+        x = e.args[0]
+        v = self.emit(x)
+        if rank(x.shape) == 0:
+            return v
+        if rank(x.shape) == 1:
+            return Val(v.code, v.prec, "diag")
+        return Val(v.code, v.prec) if v.kind == "diag" else self.call("diagonal", v.code)
+
+    def _inv(self, e):
+        v = self.emit(e.args[0])
+        if v.kind == "diag":
+            return Val(binop(Val("1", const=True), "/", Val(v.code, v.prec), MUL).code, MUL, "diag")
+        return self.call("inv", v.code)
+
+    def _reduce(self, e):
+        v = self.emit(e.args[0])
+        if v.kind == "diag" and e.op in ("sum", "tr"):
+            return self.call("sum", v.code)
+        return self.call(e.op, self.arg(self.dense(v, e.args[0].shape)))
+
+    _sum = _mean = _norm = _logsumexp = _tr = _det = _logdet = _reduce
+
+    def _ewise(self, e):
+        return self.call(e.op, self.arg(self.dense(self.emit(e.args[0]), e.args[0].shape)))
+
+    _exp = _log = _sin = _cos = _tan = _tanh = _sigmoid = _softplus = _ewise
+    _sqrt = _abs = _step = _sign = _softmax = _ewise
+
+    def _vcat(self, e):
+        return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=0)
+
+    def _hcat(self, e):
+        return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=1)
+
+
+def pull_negations(e):
+    """The same value with every negation taken out of products (`(-y) ⊙ u` → `-(y ⊙ u)`,
+    `--u` → `u`), so that equal subexpressions look equal to the CSE; the printer then puts
+    each negation back on the smallest factor."""
+    from ..tree import Expr
+    memo: dict = {}
+    for n in e.walk():
+        args = tuple(memo[a] for a in n.args)
+        if n.op in PRODUCTS and any(a.op == "neg" for a in args):
+            sign, core = 1, []
+            for a in args:
+                while a.op == "neg":
+                    sign, a = -sign, a.args[0]
+                core.append(a)
+            new = n.rebuild(*core)
+            new = Expr("neg", (new,), n.shape) if sign < 0 else new
+        elif n.op == "neg" and args[0].op == "neg":
+            new = args[0].args[0]
+        else:
+            new = n if args == n.args else n.rebuild(*args)
+        memo[n] = new
+    return memo[e]
+
+
+def p(v: Val, min_prec: int) -> str:
+    return v.code if v.prec >= min_prec else f"({v.code})"
+
+
+def binop(a: Val, sym: str, b: Val, prec: int) -> Val:
+    return Val(f"{p(a, prec)} {sym} {p(b, prec + 1)}", prec, const=a.const and b.const)
+
+
+def _vec(v: Val) -> Val:
+    return Val(v.code, v.prec, const=v.const)
+
+
+def _trivial(code: str) -> bool:
+    return code.replace(".", "").replace("_", "").isalnum() or code.lstrip("-").replace(
+        ".", "").isdigit()
+
+
+def helper_source(backend: str, names) -> list[str]:
+    return [_HELPERS[backend][n] for n in sorted(names) if n in _HELPERS[backend]]
