@@ -109,22 +109,30 @@ def _compare(sp, problem, sizes, symbols, derivs, closed, full, rng, done):
 
     points = [_rational_point(sp, env, symbols) for env in
               sample_points(problem, sizes, rng, EXACT_POINTS, 1e-9, rational=True)]
-    worst, wrong = 0.0, []
+    worst, wrong, nowhere = 0.0, [], []
     for k in undecided:
+        defined = 0
         for pt in points:
             gap = _gap(sp, derivs[k], closed[k], pt)
             if gap is None:
                 continue
+            defined += 1
             worst = max(worst, gap)
             if gap > 1e-20:
                 wrong.append(k)
                 break
+        if not defined:
+            nowhere.append(k)
     if wrong:
         k = wrong[0]
         where = list(map(int, _unravel(k, full)))
         return done(False, worst, f"{len(wrong)} of {len(derivs)} entries differ (first at "
                                   f"{where}: derivative {_short(derivs[k])}, closed form "
                                   f"{_short(closed[k])})")
+    if nowhere:
+        # an entry defined at none of the points proves nothing: say so, do not pass
+        return done(None, None, f"{_entries(len(nowhere))} could not be evaluated at any "
+                                f"sampled point (the input is undefined or singular there)")
     # every entry vanishes at the points; try to prove the rest within a small budget
     at_points, deadline = 0, time.perf_counter() + PROOF_BUDGET
     for k in undecided:
@@ -144,11 +152,17 @@ def _entries(k: int) -> str:
 
 
 def _prove_zero(sp, diff) -> bool:
-    if sp.count_ops(diff) > 300:
+    """A symbolic proof that `diff` is 0; False when SymPy cannot decide (or fails inside,
+    as it does on Min/Max of some expressions: the entry is then reported as checked at
+    the random points instead)."""
+    try:
+        if sp.count_ops(diff) > 300:
+            return False
+        if diff.is_rational_function() and sp.cancel(sp.together(diff)) == 0:
+            return True
+        return sp.simplify(diff) == 0
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
         return False
-    if diff.is_rational_function() and sp.cancel(sp.together(diff)) == 0:
-        return True
-    return sp.simplify(diff) == 0
 
 
 def _rational_point(sp, env, symbols) -> dict:
@@ -162,8 +176,12 @@ def _rational_point(sp, env, symbols) -> dict:
 
 def _gap(sp, d, c, point):
     """|d − c| / (1 + |c|) at an exact point, to 30 digits; None where undefined."""
-    dv, cv = d.xreplace(point), c.xreplace(point)
-    if dv.has(sp.zoo, sp.nan, sp.oo) or cv.has(sp.zoo, sp.nan, sp.oo):
+    try:
+        dv, cv = d.xreplace(point), c.xreplace(point)
+    except (ValueError, TypeError, ZeroDivisionError):
+        return None          # e.g. an unevaluated Derivative that SymPy cannot take at a number
+    if dv.has(sp.zoo, sp.nan, sp.oo) or cv.has(sp.zoo, sp.nan, sp.oo) or \
+            dv.has(sp.Derivative) or cv.has(sp.Derivative):
         return None
     exact = sp.S.Zero if dv == cv else (dv - cv)
     try:

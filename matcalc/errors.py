@@ -46,6 +46,12 @@ class UnsupportedError(MatcalcError):
     kind = "unsupported"
 
 
+class UsageError(MatcalcError):
+    """A command line or API argument that cannot be used: a --wrt naming no variable of the
+    expression, a bad --shape or --check-sizes, a feature not available yet."""
+    kind = "usage error"
+
+
 class RuleFileError(MatcalcError):
     kind = "rule file error"
 

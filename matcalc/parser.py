@@ -54,7 +54,7 @@ ERROR_EXAMPLES = {
                         "x * )", "(x + )", "x /", "x ·"],
     "double-operator": ["x * * y", "x + * y", "x @ @ y", "x ^ * y", "x / @ y", "x * / y"],
     "leading-operator": ["* x", "@ x", "/ x", "^ x", "· x"],
-    "empty-parentheses": ["()", "x + ()", "exp()", "max()"],
+    "empty-parentheses": ["()", "x + ()", "exp()", "max()", "[]", "x + []", "[]'"],
     "trailing-comma": ["max(0, x,)", "[x, ]", "max(x,)"],
     "misplaced-comma": [", x", "x , y", "(x, y)", "x + , y"],
     "dangling-transpose": ["'x", "ᵀx"],
@@ -66,7 +66,7 @@ HINTS = {
     "missing-operand": "an operator needs something on both sides",
     "double-operator": "two operators in a row: remove one (powers are written x^2, not x**2)",
     "leading-operator": "the expression starts with an operator that needs a left operand",
-    "empty-parentheses": "put an expression inside the parentheses",
+    "empty-parentheses": "put an expression inside the brackets",
     "trailing-comma": "remove the comma before the closing bracket",
     "misplaced-comma": "commas only separate function arguments and vector entries",
     "dangling-transpose": "a transpose follows what it transposes: x'",
@@ -135,7 +135,12 @@ def _char_hint(ch: str) -> str | None:
         "∑": "write sum(x)",
         "√": "write sqrt(x)",
         "∂": "give the variable with --wrt (API: wrt=...), not in the expression",
-    }.get(ch, "use names, numbers, + - * / ^ @ . ' and functions like exp(x)")
+        "÷": "write / for division",
+        "²": "write x^2 for a power", "³": "write x^3 for a power",
+        "`": "a transpose is written x' or xᵀ",
+        '"': "write the expression without quotes",
+    }.get(ch, "names use Latin or Greek letters, digits and _" if ch.isalpha() else
+          "use names, numbers, + - * / ^ @ . ' and functions like exp(x)")
 
 
 def _token_error(e, text: str, start: str, parser) -> ParseError:
@@ -176,9 +181,10 @@ def _check_depth(tree, text: str) -> None:
         if depth > MAX_DEPTH:
             meta = getattr(node, "meta", None)
             pos = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
-            raise ParseError(f"the expression is nested more than {MAX_DEPTH} levels deep",
+            raise ParseError(f"the expression is nested more than {MAX_DEPTH} levels deep "
+                             "(brackets, calls, signs and chains of operators all nest)",
                              text=text, span=(pos, pos + 1),
-                             hint="name an inner part or simplify the expression",
+                             hint="name an inner part, or split a long chain into parts",
                              label="too-deep")
         for ch in node.children:
             if isinstance(ch, Tree):
@@ -205,7 +211,7 @@ class _Builder:
     def token(self, tok) -> Expr:
         span = (tok.start_pos, tok.end_pos)
         if tok.type == "NUMBER":
-            return Expr("num", (), None, _number(str(tok)), span)
+            return Expr("num", (), None, _number(str(tok), span, self.text), span)
         if tok.type == "NAME":
             if tok == "I":
                 return Expr("eye", (), None, None, span)
@@ -245,6 +251,15 @@ class _Builder:
         return self._binary(MULOPS[str(t.children[1])], t, span)
 
     def t_juxt(self, t, span):
+        left, right = t.children
+        # `x[0]`: a bracket glued to a name reads as indexing, which the language lacks
+        if getattr(right, "data", None) == "literal" and _span(right) and left_end(left) == \
+                _span(right)[0] and (getattr(left, "type", None) == "NAME" or
+                                     getattr(left, "data", None) == "var"):
+            raise self.err("indexing is not supported", _span(right),
+                           hint="matcalc works with whole vectors and matrices; to scale by a "
+                                "vector literal put a space or '*' before '['",
+                           label="indexing")
         return self._binary("juxt", t, span)
 
     def t_pow(self, t, span):
@@ -306,6 +321,13 @@ class _Builder:
                                        None, None, span) for r in rows), None, None, span)
 
 
+def left_end(node):
+    if hasattr(node, "end_pos"):
+        return node.end_pos
+    sp = _span(node)
+    return sp[1] if sp else None
+
+
 def _span(tree):
     m = tree.meta
     if m.empty:
@@ -321,7 +343,16 @@ def _is_semi(x) -> bool:
     return getattr(x, "type", None) == "SEMI"
 
 
-def _number(s: str) -> Fraction:
+MAX_EXPONENT = 400
+
+
+def _number(s: str, span=None, text=None) -> Fraction:
+    # Fraction("1e999999999") would build a billion-digit integer: bound the exponent first
+    mant, _, exp = s.lower().partition("e")
+    if exp and abs(int(exp)) > MAX_EXPONENT:
+        raise ParseError(f"the number {s[:20]}{'…' if len(s) > 20 else ''} is out of range "
+                         f"(exponents up to ±{MAX_EXPONENT})", text=text, span=span,
+                         label="number-out-of-range")
     return Fraction(s)
 
 

@@ -19,6 +19,10 @@ import re
 from .errors import ShapeError
 from .tree import SCALAR, Expr, format_shape
 
+# a size: a name or a positive integer, or a sum / product of them (n+1, n*k: what
+# literals and Kronecker products give, so that inferred shapes can be declared back)
+_ATOM = r"(?:[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*|[0-9]+)"
+_SIZE = rf"{_ATOM}(?:[+*]{_ATOM})*"
 FRESH_NAMES = ["n", "m", "k", "p", "q", "r", "s", "t", "h", "j", "l", "u", "v"]
 
 
@@ -32,8 +36,8 @@ def parse_decl(decl, name: str = "?"):
         s = str(decl).strip()
         if s.lower() in ("scalar", "()", ""):
             return SCALAR
-        parts = [p.strip() for p in re.split(r"[,×x]", s) if p.strip()] if \
-            re.fullmatch(r"[\w\u0370-\u03ff]+(\s*[,×]\s*[\w\u0370-\u03ff]+)?|\d+x\d+", s) else None
+        parts = [p.strip() for p in re.split(r"[,×]|(?<=\d)x(?=\d)", s) if p.strip()] if \
+            re.fullmatch(rf"{_SIZE}(\s*[,×]\s*{_SIZE})?|\d+x\d+", s) else None
         if parts is None:
             raise ShapeError(f"cannot read the shape {decl!r} declared for {name}",
                              hint="write 'scalar', 'n' (a vector of length n), 'm,n' (a matrix) "
@@ -51,7 +55,7 @@ def parse_decl(decl, name: str = "?"):
                 raise ShapeError(f"sizes are positive; {name} was declared with {p}",
                                  label="bad-declaration")
             out.append(v)
-        elif isinstance(p, str) and re.fullmatch(r"[A-Za-z\u0370-\u03ff][\w]*", p):
+        elif isinstance(p, str) and re.fullmatch(_SIZE, p):
             out.append(p)
         else:
             raise ShapeError(f"cannot read the size {p!r} declared for {name}",
@@ -114,7 +118,8 @@ def _show_shape(dims) -> str:
 class _Slot:
     """A shape not yet known to be scalar or array: a variable, or a constant 𝟏 / 𝟎 / I."""
 
-    def __init__(self, rows_pref, cols_pref, follow=False, square=False):
+    def __init__(self, rows_pref, cols_pref, follow=False, square=False, node=None):
+        self.node = node
         self.dims = (_Dim(None, rows_pref), _Dim(None, cols_pref))
         if square:
             _unify(self.dims[0], self.dims[1])
@@ -140,6 +145,7 @@ class _Inference:
         self.lazies: list[_Lazy] = []
         self.handles: dict[int, object] = {}
         self.post: list = []         # checks run after defaults
+        self.derived: list = []      # (dim, combine, part dims, node): sums and products
 
     # errors
     def fail(self, node, message, hint=None, label="shape-mismatch"):
@@ -180,11 +186,18 @@ class _Inference:
         if isinstance(h, _Slot):
             if h.state == "scalar":
                 return (_one(), _one())
+            if h.state == "?" and h.node is not None and h.node.op == "ones":
+                _unify(h.dims[1], _one())   # 𝟏 used as an array (𝟏ᵀ x) is a column vector
             h.state = "array"
             return h.dims
         if isinstance(h, _Lazy):
             if h.result is None:
-                target = next(o for o in h.operands if self.undetermined(o))
+                # an operand typed since the broadcast was seen decides; else the first open one
+                target = next((o for o in h.operands if self.is_array(o)), None) or \
+                    next((o for o in h.operands if self.undetermined(o)), None)
+                if target is None:        # every operand turned out scalar
+                    h.result = (_one(), _one())
+                    return h.result
                 h.result = self.make_array(target)
                 for o in h.operands:
                     if o is not target:
@@ -227,21 +240,27 @@ class _Inference:
         if op == "var":
             return self.var_handle(node)
         if op in ("ones", "zeros"):
-            return _Slot("size", "one", follow=True)
+            return _Slot("size", "one", follow=True, node=node)
         if op == "eye":
-            return _Slot("size", "size", follow=True, square=True)
+            return _Slot("size", "size", follow=True, square=True, node=node)
         if op in ("add", "sub", "mul", "div", "pow", "max", "min"):
             return self.broadcast(node, kids[0], kids[1])
         if op == "juxt":
             a, b = kids
-            # a scalar scales; two arrays multiply as matrices; an undetermined operand is
-            # taken as a scalar unless it is a capitalised name (a matrix by convention)
+            # A scalar scales; two arrays take the matrix product.  An undetermined operand
+            # (a name nothing has typed yet) is read the way people write: `c x` scales by a
+            # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
+            # name) are matrix products; `x y` with x a column scales x.
             if self.is_scalar(a) or self.is_scalar(b) or \
-                    (self.undetermined(a) and not _capital(node.args[0])) or \
-                    (self.undetermined(b) and not _capital(node.args[1])):
-                self.juxt_as[id(node)] = "mul"
+                    (self.undetermined(a) and not _capital(node.args[0])):
+                use = "mul"
+            elif self.undetermined(b) and not _capital(node.args[1]):
+                use = "matmul" if self.is_array(a) and _may_be_size(self.dims(a)[1]) else "mul"
+            else:
+                use = "matmul"
+            self.juxt_as[id(node)] = use
+            if use == "mul":
                 return self.broadcast(node, a, b)
-            self.juxt_as[id(node)] = "matmul"
             return self.matmul(node, a, b)
         if op == "matmul":
             return self.matmul(node, *kids)
@@ -289,8 +308,10 @@ class _Inference:
             return self.concat(node, kids, vertical=(op == "vcat"))
         if op == "kron":
             (ar, ac), (br, bc) = self.make_array(kids[0]), self.make_array(kids[1])
-            self.post.append(("kron", node, None))
-            return (_Dim(None, "size"), _Dim(None, "size"))
+            rows, cols = _Dim(None, "size"), _Dim(None, "size")
+            self.derived.append((rows, _mul_dims, [ar, br], node))
+            self.derived.append((cols, _mul_dims, [ac, bc], node))
+            return (rows, cols)
         raise self.fail(node, f"'{op}' cannot appear in an expression", label="bad-node")
 
     def broadcast(self, node, a, b):
@@ -317,15 +338,21 @@ class _Inference:
     def matmul(self, node, a, b):
         (ar, ac), (br, bc) = self.make_array(a), self.make_array(b)
         if not _unify(ac, br):
-            hint = None
-            if ar.find().value is not None and ar.find() is br.find() or \
-                    (ar.find().value == br.find().value and ac.find().value == bc.find().value):
-                hint = "for an element-wise product use '⊙' (or '*')"
-            if ac.find().value == bc.find().value and ar.find().value != 1:
-                hint = hint or f"did you mean {self.desc(node.args[0])}ᵀ?"
-            raise self.fail(node, f"'@' needs inner sizes to agree: {self.desc(node.args[0])} is "
-                                  f"{_show(ar)}×{_show(ac)}, {self.desc(node.args[1])} is "
-                                  f"{_show(br)}×{_show(bc)}", hint)
+            left, right = self.desc(node.args[0]), self.desc(node.args[1])
+            hints = []
+            if _same(ac, _one()) and _same(bc, _one()) and _same(ar, br):
+                hints.append(f"for the dot product write {left}·{right} or {left}ᵀ {right}")
+            if _same(ar, br) and _same(ac, bc):
+                hints.append(f"for the element-wise product write {left} ⊙ {right}")
+            elif _same(ar, br) and not _same(ar, _one()):
+                hints.append(f"did you mean {left}ᵀ?")
+            elif _same(ac, bc) and not _same(bc, _one()):
+                hints.append(f"did you mean {right}ᵀ?")
+            what = "'@'" if node.op == "matmul" else \
+                f"'{left} {right}' (two arrays side by side) is a matrix product and"
+            raise self.fail(node, f"{what} needs inner sizes to agree: {left} is "
+                                  f"{_show(ar)}×{_show(ac)}, {right} is "
+                                  f"{_show(br)}×{_show(bc)}", "; ".join(hints) or None)
         return (ar, bc)
 
     def vec_length(self, node, h, which):
@@ -350,7 +377,7 @@ class _Inference:
                 raise self.fail(child, "the blocks of a literal do not line up: "
                                        f"{_show_shape(parts[0])} and {_show_shape(p)}")
         total = _Dim(None, "size")
-        self.post.append(("concat", total, [p[along] for p in parts], node))
+        self.derived.append((total, _add_dims, [p[along] for p in parts], node))
         return (total, parts[0][1]) if vertical else (parts[0][0], total)
 
     # messages
@@ -373,25 +400,24 @@ class _Inference:
         (ar, ac), (br, bc) = self.dims(a), self.dims(b)
         if node.op in ("mul", "juxt") and ac.find().value is not None and \
                 ac.find().value == br.find().value:
-            return "did you mean '@' (matrix product)?"
+            return (f"did you mean '@'? {self.desc(node.args[0])} @ {self.desc(node.args[1])} "
+                    "is the matrix product")
         if ar.find().value == bc.find().value and ac.find().value == br.find().value:
             return "one of them is transposed: did you mean to transpose it (x')?"
         return None
 
     # -- finish ----------------------------------------------------------------------------
     def finish(self, root):
-        # lazies: an operand that became an array decides the result
-        changed = True
-        while changed:
-            changed = False
-            for lz in self.lazies:
-                if lz.result is None and any(self.is_array(o) for o in lz.operands):
-                    arr = next(o for o in lz.operands if self.is_array(o))
-                    lz.result = self.dims(arr)
-                    for o in lz.operands:
-                        if o is not arr:
-                            self.pending.append((lz.result, o, lz.node))
-                    changed = True
+        # Lazies: an operand that became an array decides the result.  A constant (𝟏, 𝟎, I)
+        # nothing sized is an array of a fresh size, never a scalar: re-parsing the printed
+        # tree must give the same shapes, and there the constant stands alone.
+        while True:
+            self.settle_lazies()
+            const = next((c for lz in self.lazies if lz.result is None
+                          for c in [self.undetermined_constant(lz)] if c is not None), None)
+            if const is None:
+                break
+            const.state = "array"
         for lz in self.lazies:
             if lz.result is None:
                 self.make_scalar(lz)
@@ -401,7 +427,13 @@ class _Inference:
             if isinstance(other, _Slot) and other.state == "?":
                 if other.follow:
                     other.state = "array"
-                    self.unify_dims(dims, other.dims, node, lambda: "constant shape conflict")
+                    before = _show_shape(dims)
+                    square = " (I is square)" if other.node is not None and \
+                        other.node.op == "eye" else ""
+                    self.unify_dims(dims, other.dims, node,
+                                    lambda: f"{self.desc(other.node)}{square} takes the shape "
+                                            f"of the other operand of "
+                                            f"{self.desc(node)}, which is {before}")
                 else:
                     self.make_scalar(other)
                 continue
@@ -423,33 +455,64 @@ class _Inference:
                     h.state = "array"
                 else:
                     self.make_scalar(h)
-        # concatenations: the total size along the stacking direction
-        for item in self.post:
-            if item[0] == "concat":
-                _, total, sizes, node = item
-                vals = [s.find().value for s in sizes]
-                if all(isinstance(v, int) for v in vals):
-                    _unify(total, _Dim(sum(vals)))
         self.name_sizes(root)
+        self.compute_derived()
         for item in self.post:
-            if item[0] == "concat":
-                _, total, sizes, node = item
-                vals = [self.value(s) for s in sizes]
-                want = sum(vals) if all(isinstance(v, int) for v in vals) else \
-                    "+".join(str(v) for v in vals)
-                if self.value(total) != want and not _unify(total, _Dim(want)):
-                    raise self.fail(node, "concatenation sizes do not add up")
-            elif item[0] == "vector":
+            if item[0] == "vector":
                 _, node, (r, c) = item
                 if self.value(r) != 1 and self.value(c) != 1:
                     raise self.fail(node, f"softmax() takes a vector; its argument is "
                                           f"{self.value(r)}×{self.value(c)}", label="not-vector")
 
+    def settle_lazies(self):
+        changed = True
+        while changed:
+            changed = False
+            for lz in self.lazies:
+                if lz.result is None and any(self.is_array(o) for o in lz.operands):
+                    arr = next(o for o in lz.operands if self.is_array(o))
+                    lz.result = self.dims(arr)
+                    for o in lz.operands:
+                        if o is not arr:
+                            self.pending.append((lz.result, o, lz.node))
+                    changed = True
+
+    def undetermined_constant(self, lz):
+        for o in lz.operands:
+            if isinstance(o, _Slot) and o.follow and o.state == "?":
+                return o
+            if isinstance(o, _Lazy) and o.result is None:
+                found = self.undetermined_constant(o)
+                if found is not None:
+                    return found
+        return None
+
+    def compute_derived(self):
+        """Sizes that are sums (literals) or products (kron) of other sizes, in build order."""
+        for dim, combine, parts, node in self.derived:
+            vals = [self.value(p) for p in parts]
+            want = vals[0]
+            for v in vals[1:]:
+                want = combine(want, v)
+            root = dim.find()
+            if root.value is None:
+                root.value = want
+            elif _canonical(root.value) != _canonical(want):
+                what = "literal's blocks add up to" if combine is _add_dims else \
+                    "Kronecker product has"
+                raise self.fail(node, f"the {what} {want} rows/columns, but it is used "
+                                      f"as {root.value}", label="shape-mismatch")
+
     def name_sizes(self, root):
+        """Fresh names for the sizes nothing fixed: the variables' sizes first, in order of
+        appearance, so `A @ x` reads A: n×m, x: m."""
         used = set(self.declared_sizes()) | {n.value for n in root.walk() if n.op == "var"}
         fresh = (n for n in itertools.chain(FRESH_NAMES, (f"n{i}" for i in itertools.count(1)))
                  if n not in used)
+        skip = {d.find() for d, *_ in self.derived}
         order = []
+        for h in self.vars.values():
+            order.extend(self.dims(h))
         for n in _preorder(root):
             h = self.handles.get(id(n))
             d = self.dims(h) if h is not None else None
@@ -457,7 +520,7 @@ class _Inference:
                 order.extend(d)
         for d in order:
             r = d.find()
-            if r.value is None:
+            if r.value is None and r not in skip:
                 r.value = next(fresh) if r.pref == "size" else 1
 
     def declared_sizes(self):
@@ -487,7 +550,18 @@ _EWISE = {"exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "sqr
 
 
 def _capital(node: Expr) -> bool:
-    return node.op == "var" and node.value[:1].isupper()
+    """A matrix by convention: a capitalised name, or the identity I."""
+    return node.op == "eye" or (node.op == "var" and node.value[:1].isupper())
+
+
+def _same(a: _Dim, b: _Dim) -> bool:
+    ra, rb = a.find(), b.find()
+    return ra is rb or (ra.value is not None and ra.value == rb.value)
+
+
+def _may_be_size(d: _Dim) -> bool:
+    root = d.find()
+    return root.value != 1 and (root.value is not None or root.pref == "size")
 
 
 def _preorder(root):
@@ -502,15 +576,59 @@ def infer(raw: Expr, declared=None, text: str | None = None):
     """Typed tree and {variable: shape} for an untyped tree from `parser.parse_raw`."""
     inf = _Inference(text, declared)
     inf.juxt_as = {}
-    inf.visit(raw)
-    inf.finish(raw)
+    try:
+        inf.visit(raw)
+        inf.finish(raw)
+    except ShapeError as e:
+        hint = _run_together_hint(raw.free_vars(), set(inf.declared))
+        if hint and e.text is not None:
+            raise ShapeError(e.message, text=e.text, span=e.span, label=e.label,
+                             hint="; ".join(h for h in (e.hint, hint) if h)) from None
+        raise
     typed = inf.build(raw)
     shapes = {}
     for name, h in inf.vars.items():
         shapes[name] = inf.concrete(h)
     for name in inf.declared:
         shapes.setdefault(name, inf.declared[name])
+    _refuse_run_together(raw, inf.declared, text)
     return typed, shapes
+
+
+def run_together(name: str, names) -> list | None:
+    """`Ax` -> ['A', 'x'] when `name` is two or more of `names` written without a space."""
+    names = {n for n in names if n and n != name}
+    best: dict[int, list] = {0: []}
+    for i in range(1, len(name) + 1):
+        for j in range(i):
+            if j in best and name[j:i] in names:
+                best[i] = best[j] + [name[j:i]]
+                break
+    parts = best.get(len(name))
+    return parts if parts and len(parts) >= 2 else None
+
+
+def _run_together_hint(names, declared) -> str | None:
+    for name in sorted(names):
+        parts = run_together(name, (set(names) | declared) - {name})
+        if parts and name not in declared:
+            return f"'{name}' is read as one name; for a product write {' '.join(parts)}"
+    return None
+
+
+def _refuse_run_together(raw, declared, text):
+    """With declarations given, an undeclared name spelled from declared ones is a typo for
+    their product (`x'Ax` with A and x declared): refuse it rather than guess a new matrix."""
+    if not declared:
+        return
+    for n in raw.walk():
+        if n.op == "var" and n.value not in declared:
+            parts = run_together(n.value, declared)
+            if parts:
+                raise ShapeError(f"'{n.value}' is not declared, but {' and '.join(parts)} are",
+                                 text=text, span=n.span, label="run-together-names",
+                                 hint=f"names need a space or an operator between them: "
+                                      f"write {' '.join(parts)} (or {' @ '.join(parts)})")
 
 
 # -- construction-time shape rule (engine-built nodes; operands already typed) -------------
@@ -519,6 +637,15 @@ def _add_dims(a, b):
     if isinstance(a, int) and isinstance(b, int):
         return a + b
     return f"{a}+{b}"
+
+
+def _canonical(v):
+    """'n+1' and '1+n' name one size."""
+    if isinstance(v, int):
+        return (v, ())
+    terms = str(v).split("+")
+    ints = sum(int(t) for t in terms if t.isdigit())
+    return (ints, tuple(sorted(t for t in terms if not t.isdigit())))
 
 
 def _mul_dims(a, b):

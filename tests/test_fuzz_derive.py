@@ -59,6 +59,9 @@ def _run(text, wrt, exact_limit=60):
         assert e.label == "no-domain", str(e)
         COUNTS["no domain"] += 1
         return
+    if all(m.skipped for m in report.methods):
+        COUNTS["no domain"] += 1           # e.g. logdet of a singular Gram matrix
+        return
     assert report.passed, f"{text!r} by {wrt}: {d}\n{report}"
     COUNTS["proved"] += 1
 
@@ -66,6 +69,16 @@ def _run(text, wrt, exact_limit=60):
 REGRESSIONS = [
     # (text, wrt) found by this fuzzer; each was a bug, fixed, and stays as a case
     ("sum(x z)", "z"),
+    # the true derivative is 0 (softmax ignores a constant shift): finite-difference noise
+    # was read as a relative error of 1
+    ("exp(softmax(log(relu(a * x)^(2))))", "a"),
+    # SymPy raised "nan is not comparable" inside Min in the exact check
+    ("exp(-min(-exp(sign(a)), min(0, a)))", "a"),
+    # logdet of a singular Gram matrix (A is m×n, m < n): no point where it is defined;
+    # the exact method passed vacuously, the numeric one read round-off as failure
+    ("logdet((A') @ A)", "A"),
+    # SymPy leaves d sign(log a)/da unevaluated and cannot substitute numbers into it
+    ("sign(log(a))", "a"),
 ]
 
 

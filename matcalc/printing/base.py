@@ -58,12 +58,27 @@ def _is_decimal(v: Fraction) -> bool:
 
 
 def format_number(v: Fraction) -> str:
-    """Exact, readable, and parseable back: 3, 0.5, 1/3 (a division)."""
+    """Exact, readable, and parseable back: 3, 0.5, 1e-300, 1/3 (a division)."""
     if v.denominator == 1:
+        n = abs(v.numerator)
+        zeros = len(str(n)) - len(str(n).rstrip("0"))
+        if zeros >= 16:  # 1e300, not three hundred digits
+            digits = str(n).rstrip("0")
+            mant = digits[0] + ("." + digits[1:] if digits[1:] else "")
+            return f"{'-' if v < 0 else ''}{mant}e{len(str(n)) - 1}"
         return str(v.numerator)
-    if _is_decimal(v) and len(str(float(v))) < 18:
-        s = repr(float(v))
-        if "e" in s:
-            return s
-        return s
-    return f"{v.numerator}/{v.denominator}"
+    if not _is_decimal(v):
+        return f"{v.numerator}/{v.denominator}"
+    # exact decimal digits: a decimal fraction is m / 10^k
+    k = 0
+    while (v * 10 ** k).denominator != 1:
+        k += 1
+    m = int(v * 10 ** k)
+    sign, digits = ("-" if m < 0 else ""), str(abs(m))
+    if k <= 20:
+        digits = digits.rjust(k + 1, "0")
+        return f"{sign}{digits[:-k]}.{digits[-k:]}"
+    # tiny numbers in scientific notation, still exact: 1.5e-30
+    exp = len(digits) - 1 - k
+    mant = digits[0] + ("." + digits[1:].rstrip("0") if digits[1:].rstrip("0") else "")
+    return f"{sign}{mant}e{exp}"

@@ -1,0 +1,1 @@
+"""matcalc benchmarks (issue 7): `python bench/run.py [--quick|--tiny] [--out FILE]`."""

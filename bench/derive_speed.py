@@ -1,0 +1,275 @@
+"""§2 Derivation speed: in-process `matcalc.derive` against SymPy's MatrixSymbol `.diff` (and
+tensorgrad when installed) on the shared battery, every answer checked numerically.
+
+matcalc's time includes parsing the text (what a user pays); SymPy's and tensorgrad's time is
+the differentiation alone (the expression is built beforehand, untimed; SymPy's cache is
+cleared before every run) — the comparison is tilted toward the peers, never toward matcalc.
+"""
+from __future__ import annotations
+
+import signal
+import statistics
+import time
+from contextlib import contextmanager
+
+from bench.battery import (SIZES, Problem, battery, compare, fd_derivative, paper_cases,
+                           random_point, ref_names)
+from bench.common import fmt_ratio, fmt_time, measure, ratio, table
+
+TIMEOUT = 20.0
+
+
+class Timeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float):
+    def handler(signum, frame):
+        raise Timeout(f"over {seconds:g} s")
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _err(e: BaseException) -> str:
+    return f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
+
+
+# -- matcalc -------------------------------------------------------------------------------------
+
+def run_matcalc(p: Problem, budget: float, points: int = 2) -> dict:
+    import numpy as np
+    import matcalc
+    out: dict = {"engine": "matcalc"}
+    try:
+        with time_limit(TIMEOUT):
+            d = matcalc.derive(p.text, p.wrt, shapes=p.shapes, order=p.order)
+            out["time"] = measure(lambda: matcalc.derive(p.text, p.wrt, shapes=p.shapes,
+                                                         order=p.order), budget=budget)
+    except Exception as e:  # noqa: BLE001 — an engine failure is a finding, not a crash
+        return {**out, "status": "error", "error": _err(e)}
+    out["result"] = str(d)
+    out["result_chars"] = len(out["result"])
+    if p.ref is None:
+        out["status"] = "derived"
+        return out
+    try:
+        f = d.lambdify()
+        rng = np.random.default_rng(0)
+        verdicts = []
+        for _ in range(points):
+            pt = random_point(p, rng, ref_names(p))
+            verdicts.append(compare(f(**pt), fd_derivative(p, pt)))
+        out["status"] = "ok" if all(v == "ok" for v in verdicts) else \
+            ("ok-transposed" if all(v.startswith("ok") for v in verdicts) else "wrong")
+    except Exception as e:  # noqa: BLE001
+        out["status"], out["error"] = "uneval", _err(e)
+    return out
+
+
+# -- SymPy ---------------------------------------------------------------------------------------
+
+def sympy_value(res, syms: dict, dims: dict, pt: dict):
+    """The numeric value of a SymPy result at `pt` (sizes from SIZES): the symbolic sizes and
+    every MatrixSymbol replaced by explicit matrices, then doit()."""
+    import numpy as np
+    import sympy as sp
+    sub = {s: SIZES[k] for k, s in dims.items()}
+    r = res.xreplace(sub) if sub else res
+    vals = {}
+    for name, s in syms.items():
+        if name not in pt:
+            continue
+        v = pt[name]
+        if isinstance(s, sp.MatrixSymbol):
+            s2 = s.xreplace(sub)
+            vals[s2] = sp.ImmutableMatrix(np.asarray(v, dtype=float).reshape(
+                tuple(int(d) for d in s2.shape)))
+        else:
+            vals[s] = sp.Float(v)
+    out = r.xreplace(vals).doit()
+    if hasattr(out, "as_explicit"):
+        out = out.as_explicit()
+    if hasattr(out, "evalf"):
+        out = out.evalf()
+    return np.array(out.tolist() if hasattr(out, "tolist") else out, dtype=float)
+
+
+def run_sympy(p: Problem, budget: float, points: int = 2) -> dict:
+    import numpy as np
+    from sympy.core.cache import clear_cache
+    out: dict = {"engine": "sympy"}
+    if p.sympy is None:
+        return {**out, "status": "n/a"}
+    try:
+        with time_limit(TIMEOUT):
+            expr, wrt, syms, dims = p.sympy()
+    except Exception as e:  # noqa: BLE001
+        return {**out, "status": "error", "error": "build: " + _err(e)}
+
+    def diff():
+        r = expr.diff(wrt)
+        return r.diff(wrt) if p.order == 2 else r
+    try:
+        with time_limit(TIMEOUT):
+            res = diff()
+            out["time"] = measure(diff, setup=clear_cache, budget=budget, warmup=0)
+    except Exception as e:  # noqa: BLE001
+        return {**out, "status": "error", "error": "derive: " + _err(e)}
+    out["result"] = str(res)[:300]
+    try:
+        rng = np.random.default_rng(0)
+        verdicts = []
+        with time_limit(TIMEOUT):
+            for _ in range(points):
+                pt = random_point(p, rng, ref_names(p))
+                verdicts.append(compare(sympy_value(res, syms, dims, pt), fd_derivative(p, pt)))
+        out["status"] = "ok" if all(v == "ok" for v in verdicts) else \
+            ("ok-transposed" if all(v.startswith("ok") for v in verdicts) else "wrong")
+    except Exception as e:  # noqa: BLE001
+        out["status"], out["error"] = "uneval", "evaluate: " + _err(e)
+    return out
+
+
+# -- tensorgrad (optional) -------------------------------------------------------------------------
+
+def tensorgrad_available() -> bool:
+    try:
+        import tensorgrad  # noqa: F401
+        return True
+    except Exception:  # noqa: BLE001 — any import failure means: skip the column
+        return False
+
+
+def run_tensorgrad(p: Problem, budget: float) -> dict:
+    out: dict = {"engine": "tensorgrad"}
+    if p.tensorgrad is None:
+        return {**out, "status": "n/a"}
+    try:
+        with time_limit(TIMEOUT):
+            expr, x = p.tensorgrad()
+
+            def diff():
+                g = expr.grad(x)
+                if p.order == 2:
+                    g = g.grad(x)
+                return g.full_simplify()
+            res = diff()
+            out["time"] = measure(diff, budget=budget, warmup=0, max_repeats=10)
+    except Exception as e:  # noqa: BLE001
+        return {**out, "status": "error", "error": _err(e)}
+    out["result_chars"] = len(repr(res))
+    # tensorgrad 0.3.0 evaluates through PyTorch named tensors, which torch 2.13.0 lacks:
+    # its answers are derived but not checked numerically here.
+    out["status"] = "derived (unchecked)"
+    return out
+
+
+# -- the section ---------------------------------------------------------------------------------
+
+STATUS = {"ok": "✓", "ok-transposed": "✓ᵀ", "wrong": "✗ WRONG", "error": "✗ error",
+          "uneval": "? uneval", "n/a": "–", "derived": "✓?", "derived (unchecked)": "✓?"}
+
+
+def _cell(r: dict) -> str:
+    s = STATUS.get(r.get("status"), r.get("status"))
+    t = r.get("time", {}).get("median")
+    return f"{s} {fmt_time(t)}" if t is not None else s
+
+
+def run(mode: str = "full", log=print) -> dict:
+    budget = {"tiny": 0.05, "quick": 0.2, "full": 0.4}[mode]
+    import matcalc
+    matcalc.derive("x^2", "x")                        # load the rule book once
+    problems = battery(deep_levels=(1, 2) if mode == "tiny" else (1, 2, 4, 8))
+    if mode == "tiny":
+        problems = [p for p in problems if p.id in ("paper_3", "paper_28a", "quad", "logdet",
+                                                    "logistic")]
+    use_tg = tensorgrad_available() and mode != "tiny"
+    rows, results = [], []
+    for p in problems:
+        r = {"id": p.id, "text": p.text, "wrt": p.wrt, "order": p.order, "group": p.group,
+             "matcalc": run_matcalc(p, budget), "sympy": run_sympy(p, budget)}
+        if use_tg:
+            r["tensorgrad"] = run_tensorgrad(p, budget)
+        r["ratio_sympy"] = ratio(r["sympy"].get("time", {}).get("median"),
+                                 r["matcalc"].get("time", {}).get("median")) \
+            if r["sympy"]["status"] in ("ok", "ok-transposed") and \
+            r["matcalc"]["status"] in ("ok", "ok-transposed") else None
+        if use_tg:
+            r["ratio_tensorgrad"] = ratio(r["tensorgrad"].get("time", {}).get("median"),
+                                          r["matcalc"].get("time", {}).get("median")) \
+                if r["tensorgrad"]["status"].startswith("derived") and \
+                r["matcalc"]["status"].startswith("ok") else None
+        results.append(r)
+        row = [p.id, (p.text if p.order == 1 else "∇² " + p.text) + f"  /{p.wrt}",
+               _cell(r["matcalc"]), _cell(r["sympy"]), fmt_ratio(r["ratio_sympy"])]
+        if use_tg:
+            row += [_cell(r["tensorgrad"]), fmt_ratio(r.get("ratio_tensorgrad"))]
+        rows.append(row)
+
+    # every paper example (tests/test_paper.py CASES), matcalc alone: the time per answer
+    paper = []
+    cases = paper_cases()
+    if mode == "tiny":
+        cases = cases[:4]
+    for ex, text, wrt, shapes, _expected, layout in cases:
+        try:
+            t = measure(lambda: matcalc.derive(text, wrt, shapes=shapes, layout=layout),
+                        budget=budget / 4, max_repeats=20)["median"]
+            paper.append({"example": ex, "time": t})
+        except Exception as e:  # noqa: BLE001
+            paper.append({"example": ex, "error": _err(e)})
+
+    both = [r["ratio_sympy"] for r in results if r["ratio_sympy"]]
+    sym = [r["sympy"]["status"] for r in results if r["sympy"]["status"] != "n/a"]
+    summary = {
+        "problems": len(results),
+        "matcalc_correct": sum(r["matcalc"]["status"] == "ok" for r in results),
+        "matcalc_wrong": [r["id"] for r in results if r["matcalc"]["status"] == "wrong"],
+        "matcalc_errors": {r["id"]: r["matcalc"].get("error") for r in results
+                           if r["matcalc"]["status"] in ("error", "uneval")},
+        "sympy_attempted": len(sym),
+        "sympy_correct": sum(s == "ok" for s in sym),
+        "sympy_transposed": [r["id"] for r in results if r["sympy"]["status"] == "ok-transposed"],
+        "sympy_wrong": [r["id"] for r in results if r["sympy"]["status"] == "wrong"],
+        "sympy_errors": {r["id"]: r["sympy"].get("error") for r in results
+                         if r["sympy"]["status"] in ("error", "uneval")},
+        "both_solve": len(both),
+        "median_ratio_sympy_over_matcalc": statistics.median(both) if both else None,
+        "min_ratio_sympy_over_matcalc": min(both) if both else None,
+        "matcalc_median_time": statistics.median(
+            [r["matcalc"]["time"]["median"] for r in results if "time" in r["matcalc"]]),
+        "paper_examples": len(paper),
+        "paper_median_time": statistics.median([p["time"] for p in paper if "time" in p]),
+        "paper_max_time": max(p["time"] for p in paper if "time" in p),
+        "paper_errors": {p["example"]: p["error"] for p in paper if "error" in p},
+        "tensorgrad": "installed" if use_tg else (
+            "skipped in tiny mode" if tensorgrad_available() else "not installed (optional)"),
+    }
+    if use_tg:
+        tg = [r["ratio_tensorgrad"] for r in results if r.get("ratio_tensorgrad")]
+        summary["median_ratio_tensorgrad_over_matcalc"] = statistics.median(tg) if tg else None
+        summary["tensorgrad_errors"] = {r["id"]: r["tensorgrad"].get("error") for r in results
+                                        if r["tensorgrad"]["status"] == "error"}
+    headers = ["problem", "expression", "matcalc", "SymPy MatrixSymbol", "SymPy/matcalc"]
+    if use_tg:
+        headers += ["tensorgrad", "tensorgrad/matcalc"]
+    log(table(headers, rows))
+    log(f"\nmedian SymPy/matcalc over the {len(both)} problems both solve: "
+        f"{fmt_ratio(summary['median_ratio_sympy_over_matcalc'])} (target ≥ ×10); "
+        f"SymPy correct {summary['sympy_correct']}/{len(sym)}, transposed "
+        f"{summary['sympy_transposed']}, WRONG {summary['sympy_wrong']}, errors "
+        f"{sorted(summary['sympy_errors'])}")
+    if use_tg:
+        log(f"median tensorgrad/matcalc: {fmt_ratio(summary.get('median_ratio_tensorgrad_over_matcalc'))}"
+            " (tensorgrad answers not checked: its evaluator needs named tensors)")
+    log(f"matcalc on all {len(paper)} paper examples (tests/test_paper.py): median "
+        f"{fmt_time(summary['paper_median_time'])}, max {fmt_time(summary['paper_max_time'])}"
+        + (f"; errors {summary['paper_errors']}" if summary["paper_errors"] else ""))
+    return {"problems": results, "paper_examples": paper, "summary": summary}

@@ -1,0 +1,124 @@
+"""§1 Answer latency: a cold `python -m matcalc derive …` (a new process each time) on every
+worked example of the paper (tests/test_paper.py CASES), against `python -c pass` and
+`python -c "import sympy"` measured in the same rounds; `import matcalc` alone; and which heavy
+modules a plain derive imports (`-X importtime`: SymPy must not be among them).
+"""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+from bench.battery import paper_cases
+from bench.common import ROOT, fmt_ratio, fmt_time, ratio, subprocess_env, table
+
+HEAVY = ("sympy", "numpy", "scipy", "torch", "jax", "lark")
+
+
+def derive_argv(text, wrt, shapes, layout="numerator") -> list[str]:
+    argv = [sys.executable, "-m", "matcalc", "derive", text, "--wrt", wrt, "--layout", layout]
+    for name, decl in (shapes or {}).items():
+        argv += ["--shape", f"{name}:{decl}"]
+    return argv
+
+
+def _wall(argv) -> tuple[float, int, str]:
+    t = time.perf_counter()
+    p = subprocess.run(argv, cwd=ROOT, env=subprocess_env(), capture_output=True, text=True)
+    return time.perf_counter() - t, p.returncode, p.stderr
+
+
+def imported_modules(argv) -> set[str]:
+    """Top-level packages a command imports, read from `python -X importtime`."""
+    argv = [argv[0], "-X", "importtime"] + argv[1:]
+    p = subprocess.run(argv, cwd=ROOT, env=subprocess_env(), capture_output=True, text=True)
+    mods = set()
+    for line in p.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name and name != "imported package":
+                mods.add(name.split(".")[0])
+    return mods
+
+
+def run(mode: str = "full", log=print) -> dict:
+    cases = paper_cases()
+    runs = {"tiny": 2, "quick": 3, "full": 10}[mode]
+    base_runs = {"tiny": 2, "quick": 10, "full": 10}[mode]
+    if mode == "tiny":
+        cases = [c for c in cases if c[0] in ("3", "28a", "33")]
+    argvs = {c[0]: derive_argv(c[1], c[2], c[3], c[5]) for c in cases}
+    baselines = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import sympy'": [sys.executable, "-c", "import sympy"],
+        "python -c 'import matcalc'": [sys.executable, "-c", "import matcalc"],
+    }
+    times: dict[str, list[float]] = {k: [] for k in list(argvs) + list(baselines)}
+    errors: dict[str, str] = {}
+    # rounds interleave every command, so drift in the machine's load hits all of them alike
+    for i in range(max(runs, base_runs)):
+        if i < base_runs:
+            for k, argv in baselines.items():
+                times[k].append(_wall(argv)[0])
+        if i < runs:
+            for k, argv in argvs.items():
+                t, rc, err = _wall(argv)
+                if rc != 0:
+                    errors[k] = err.strip().splitlines()[-1] if err.strip() else f"exit {rc}"
+                times[k].append(t)
+    inproc = []
+    for _ in range(base_runs):
+        p = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); "
+                            "import matcalc; print(time.perf_counter() - t)"],
+                           cwd=ROOT, env=subprocess_env(), capture_output=True, text=True)
+        inproc.append(float(p.stdout.strip()))
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    per_case = [{"example": c[0], "expr": c[1], "wrt": c[2], "median": med[c[0]],
+                 "runs": len(times[c[0]]), "error": errors.get(c[0])} for c in cases]
+    all_derive = [t for c in cases for t in times[c[0]]]
+    py, sy = med["python -c pass"], med["python -c 'import sympy'"]
+    # what a plain derive imports: a scalar, a vector and a matrix (loss) example
+    probes = [c for c in cases if c[0] in ("3", "28a", "33")] or cases[:1]
+    mods = set()
+    for c in probes:
+        mods |= imported_modules(argvs[c[0]])
+    summary = {
+        "examples": len(cases), "runs_per_example": runs,
+        "derive_median": statistics.median(all_derive),
+        "derive_median_worst_example": max(per_case, key=lambda r: r["median"])["median"],
+        "derive_worst_example": max(per_case, key=lambda r: r["median"])["example"],
+        "python_pass_median": py, "import_sympy_median": sy,
+        "import_matcalc_process_median": med["python -c 'import matcalc'"],
+        "import_matcalc_inprocess_median": statistics.median(inproc),
+        "derive_over_python": ratio(statistics.median(all_derive), py),
+        "derive_minus_python": statistics.median(all_derive) - py,
+        "import_sympy_over_derive": ratio(sy, statistics.median(all_derive)),
+        "heavy_modules_imported_by_plain_derive": sorted(mods & set(HEAVY)),
+        "sympy_imported": "sympy" in mods, "numpy_imported": "numpy" in mods,
+        "errors": errors, "target_seconds": 0.20,
+    }
+    summary["target_met"] = summary["derive_median"] <= 0.20
+    rows = [
+        ["python -c pass", fmt_time(py), "×1", base_runs],
+        ["python -c 'import sympy'", fmt_time(sy), fmt_ratio(ratio(sy, py)), base_runs],
+        ["python -c 'import matcalc'", fmt_time(summary["import_matcalc_process_median"]),
+         fmt_ratio(ratio(summary["import_matcalc_process_median"], py)), base_runs],
+        ["  import matcalc (in-process)", fmt_time(summary["import_matcalc_inprocess_median"]),
+         "", base_runs],
+        [f"matcalc derive, all {len(cases)} paper examples", fmt_time(summary["derive_median"]),
+         fmt_ratio(summary["derive_over_python"]), len(all_derive)],
+        [f"  slowest example ({summary['derive_worst_example']})",
+         fmt_time(summary["derive_median_worst_example"]),
+         fmt_ratio(ratio(summary["derive_median_worst_example"], py)), runs],
+    ]
+    log(table(["command (cold process)", "median wall", "vs python -c pass", "runs"], rows))
+    log(f"cold derive median {fmt_time(summary['derive_median'])} (target ≤ 0.20 s: "
+        f"{'met' if summary['target_met'] else 'MISSED'}); import sympy alone is "
+        f"{fmt_ratio(summary['import_sympy_over_derive'])} a whole derive; heavy modules a plain "
+        f"derive imports: {summary['heavy_modules_imported_by_plain_derive'] or 'none'} "
+        f"(sympy {'IMPORTED' if summary['sympy_imported'] else 'not imported'}, numpy "
+        f"{'imported' if summary['numpy_imported'] else 'not imported'})"
+        + (f"; ERRORS {errors}" if errors else ""))
+    return {"per_example": per_case, "summary": summary}

@@ -1,0 +1,123 @@
+"""matcalc's benchmark suite (issue 7): one command, figures and ratios measured in one run.
+
+    python bench/run.py [--quick | --tiny] [--only latency,derive,scaling,numeric]
+                        [--out bench/results/latest.json]
+
+Sections: 1 latency (cold `matcalc derive`), 2 derivation speed (vs SymPy MatrixSymbol,
+tensorgrad), 3 scaling with network depth, 4 exported code (vs hand-written NumPy, torch, JAX).
+See bench/README.md.  Nothing here asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):                       # `python bench/run.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import derive_speed, latency, numeric, scaling  # noqa: E402
+from bench.common import ROOT, fmt_ratio, fmt_time, machine, machine_line  # noqa: E402
+
+SECTIONS = {"latency": latency, "derive": derive_speed, "scaling": scaling, "numeric": numeric}
+TITLES = {"latency": "1. Answer latency (cold process)",
+          "derive": "2. Derivation speed (in-process) and correctness, shared battery",
+          "scaling": "3. Scaling with depth: L-layer tanh network loss",
+          "numeric": "4. Exported code: gradient and Hessian evaluation"}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="fewer runs, n ≤ 512, L ≤ 32")
+    g.add_argument("--tiny", action="store_true", help="a few seconds: proves the suite works")
+    ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"),
+                    help="where to write the JSON ('-' for none)")
+    args = ap.parse_args(argv)
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown:
+        ap.error(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
+
+    def log(*a):
+        print(*a, flush=True)
+
+    m = machine()
+    log(f"matcalc bench ({mode}) — {time.strftime('%Y-%m-%d %H:%M:%S')}\nmachine: {machine_line(m)}")
+    out = {"mode": mode, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": m,
+           "sections": {}, "seconds": {}}
+    for name in only:
+        log(f"\n## {TITLES[name]}\n")
+        t = time.perf_counter()
+        out["sections"][name] = SECTIONS[name].run(mode, log=log)
+        out["seconds"][name] = round(time.perf_counter() - t, 1)
+        log(f"({name}: {out['seconds'][name]} s)")
+    out["targets"] = targets(out["sections"])
+    log("\n## Targets\n")
+    for t in out["targets"]:
+        log(f"- {'MET   ' if t['met'] else 'MISSED' if t['met'] is False else 'n/a   '} "
+            f"{t['target']}: {t['measured']}")
+    if args.out != "-":
+        path = Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(out, indent=1, ensure_ascii=False, default=str) + "\n",
+                        encoding="utf-8")
+        log(f"\nwrote {path}")
+    return 0
+
+
+def targets(sec: dict) -> list[dict]:
+    out = []
+
+    def add(target, met, measured):
+        out.append({"target": target, "met": met, "measured": measured})
+    if "latency" in sec:
+        s = sec["latency"]["summary"]
+        add("median cold `matcalc derive` ≤ 0.20 s", s["derive_median"] <= 0.20,
+            f"{fmt_time(s['derive_median'])} (python -c pass {fmt_time(s['python_pass_median'])}, "
+            f"import sympy {fmt_time(s['import_sympy_median'])})")
+        add("plain derive does not import sympy", not s["sympy_imported"],
+            f"imports {s['heavy_modules_imported_by_plain_derive']}")
+    if "derive" in sec:
+        s = sec["derive"]["summary"]
+        r = s["median_ratio_sympy_over_matcalc"]
+        add("matcalc ≥ ×10 faster than SymPy MatrixSymbol (median over problems both solve)",
+            r is not None and r >= 10, f"{fmt_ratio(r)} over {s['both_solve']} problems "
+            f"(min {fmt_ratio(s['min_ratio_sympy_over_matcalc'])})")
+    if "scaling" in sec:
+        s = sec["scaling"]["summary"]
+        for w in ("W1", "x"):
+            f = s["fits"][w]
+            e = f["time_exponent"]
+            add(f"depth scaling ∂/∂{w}: time exponent ≤ 1.2", None if e is None else e <= 1.2,
+                f"{e:.2f} (L ≤ {f['max_L']})" if e is not None else "–")
+            ce, pe = f["chars_exponent"], f["cse_chars_exponent"]
+            add(f"depth scaling ∂/∂{w}: printed size linear (exponent ≤ 1.2)",
+                None if ce is None else ce <= 1.2,
+                f"str(d) {ce:.2f}; with matcalc.printing.cse {pe:.2f}" if pe is not None
+                else f"str(d) {ce}")
+            under = s.get(f"L64_under_1s_{w}")
+            add(f"L = 64 by {w} derives in < 1 s", under,
+                fmt_time(f["time_at_max_L"]) + f" at L = {f['max_L']}")
+    if "numeric" in sec:
+        s = sec["numeric"]["summary"]
+        w = s.get("matcalc_vs_hand_worst_n_ge_512")
+        add("exported code within ×1.3 of hand-written broadcast NumPy at n ≥ 512",
+            None if w is None else w <= 1.3, fmt_ratio(w) + " (worst case)")
+        th = s.get("min_speedup_over_torch_functional_hessian")
+        tf = s.get("min_speedup_over_torch_func_hessian")
+        add("≥ ×20 faster than torch's Hessian", None if th is None else min(th, tf or th) >= 20,
+            f"min over torch.autograd.functional.hessian {fmt_ratio(th)}, "
+            f"torch.func.hessian {fmt_ratio(tf)}")
+        j = s.get("min_speedup_over_jax")
+        add("faster than jitted JAX (gradient and Hessian)", None if j is None else j > 1,
+            f"min speed-up {fmt_ratio(j)}")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

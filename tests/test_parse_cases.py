@@ -1,0 +1,162 @@
+"""What users type (DESIGN §2) -> the typed tree: printed text, shape, variables' shapes.
+
+One row per case: (input, declared shapes, expected printed tree, expected shape of the
+result, expected shapes of the variables).  `None` in a column means "not checked here".
+Shapes are written as in declarations: "scalar", "n" (a column), "1×n", "m×n".
+"""
+from __future__ import annotations
+
+import pytest
+
+import matcalc
+
+N, M = "n", "m"
+VEC = {"w": "n", "x": "n"}
+MAT = {"A": "m,n", "x": "n"}
+
+CASES = [
+    # -- numbers ---------------------------------------------------------------------------
+    ("0", None, "0", "scalar", {}),
+    ("2", None, "2", "scalar", {}),
+    ("0.5", None, "0.5", "scalar", {}),
+    ("1e-3", None, "0.001", "scalar", {}),
+    (".25", None, "0.25", "scalar", {}),
+    ("1E3", None, "1000", "scalar", {}),
+    ("1e300", None, "1e300", "scalar", {}),
+    # -- variables: ASCII, Greek, subscripts -------------------------------------------------
+    ("x", None, "x", "scalar", {"x": "scalar"}),
+    ("W1", None, "W1", "scalar", {"W1": "scalar"}),
+    ("x_i", None, "x_i", "scalar", {"x_i": "scalar"}),
+    ("β", None, "β", "scalar", {"β": "scalar"}),
+    ("β x", {"x": "n"}, "β x", "n", {"β": "scalar", "x": "n"}),
+    ("x₁ + x₂", None, "x₁ + x₂", "scalar", None),
+    # -- + - * / ^ and the element-wise spellings ---------------------------------------------
+    ("x + y", None, "x + y", "scalar", {"x": "scalar", "y": "scalar"}),
+    ("x - y", {"x": "n"}, "x - y", "n", {"x": "n", "y": "scalar"}),
+    ("x − y", None, "x - y", "scalar", None),
+    ("x * y", None, "x y", "scalar", None),
+    ("x / y", None, "x / y", "scalar", None),
+    ("x ^ 2", None, "x^2", "scalar", None),
+    ("x ⊙ y", {"x": "n", "y": "n"}, "x ⊙ y", "n", None),
+    ("x ⊗ y", {"x": "n", "y": "n"}, "x ⊙ y", "n", None),
+    ("x * y", {"x": "n", "y": "n"}, "x ⊙ y", "n", None),
+    ("x ⊘ y", {"x": "n", "y": "n"}, "x / y", "n", None),
+    ("x / 2", {"x": "n"}, "x / 2", "n", None),
+    ("2 ^ x", {"x": "n"}, "2^x", "n", None),
+    ("A ⊙ B", {"A": "m,n"}, "A B", "m×n", {"A": "m×n", "B": "scalar"}),
+    # -- @ and juxtaposition -------------------------------------------------------------------
+    ("A @ x", None, "A x", "n", {"A": "n×m", "x": "m"}),
+    ("A @ x", MAT, "A x", "m", {"A": "m×n", "x": "n"}),
+    ("A x", MAT, "A x", "m", {"A": "m×n", "x": "n"}),
+    ("A x", {"A": "m,n"}, "A x", "m", {"A": "m×n", "x": "n"}),
+    ("x' @ A @ x", None, "xᵀ A x", "scalar", {"x": "n", "A": "n×n"}),
+    ("x'y", None, "xᵀ y", "scalar", {"x": "n", "y": "n"}),
+    ("x y'", {"x": "n", "y": "m"}, "x yᵀ", "n×m", None),
+    ("I x", {"x": "n"}, "I x", "n", None),
+    ("I @ x", {"x": "n"}, "I x", "n", None),
+    ("A B", {"A": "m,n", "B": "n,k"}, "A B", "m×k", None),
+    ("diag(x) y", None, "diag(x) y", "n", {"x": "n", "y": "n"}),
+    # -- dot product ---------------------------------------------------------------------------
+    ("w.x", None, "w·x", "scalar", {"w": "n", "x": "n"}),
+    ("w·x", None, "w·x", "scalar", {"w": "n", "x": "n"}),
+    ("dot(w, x)", None, "w·x", "scalar", {"w": "n", "x": "n"}),
+    ("w.x", {"w": "3"}, "w·x", "scalar", {"w": "3", "x": "3"}),
+    # -- transpose -----------------------------------------------------------------------------
+    ("x'", None, "xᵀ", "1×n", {"x": "n"}),
+    ("xᵀ", None, "xᵀ", "1×n", {"x": "n"}),
+    ("x.T", None, "xᵀ", "1×n", {"x": "n"}),
+    ("A'", None, "Aᵀ", "m×n", {"A": "n×m"}),
+    ("(x')'", None, "xᵀᵀ", "n", None),
+    ("exp(x)'", {"x": "n"}, "exp(x)ᵀ", "1×n", None),
+    # -- unary minus and precedence -------------------------------------------------------------
+    ("-x", None, "-x", "scalar", None),
+    ("-x^2", None, "-x^2", "scalar", None),
+    ("(-x)^2", None, "(-x)^2", "scalar", None),
+    ("a.b + c", None, "a·b + c", "scalar", {"a": "n", "b": "n", "c": "scalar"}),
+    ("2x", None, "2 x", "scalar", None),
+    ("2x", {"x": "n"}, "2 x", "n", None),
+    ("x^2^3", None, "x^2^3", "scalar", None),
+    ("x^-1", None, "x^-1", "scalar", None),
+    ("a + b * c", None, "a + b c", "scalar", None),
+    ("(a + b) * c", None, "(a + b) c", "scalar", None),
+    ("a - (b - c)", None, "a - (b - c)", "scalar", None),
+    ("a / (b / c)", None, "a / (b / c)", "scalar", None),
+    ("-x'", {"x": "n"}, "-xᵀ", "1×n", None),
+    ("x' A x + b' x + c", {"x": "n"}, "xᵀ A x + bᵀ x + c", "scalar",
+     {"x": "n", "A": "n×n", "b": "n", "c": "scalar"}),
+    # -- element-wise functions ---------------------------------------------------------------
+    *[(f"{f}(x)", {"x": "n"}, f"{p}(x)", "n", None) for f, p in [
+        ("exp", "exp"), ("log", "log"), ("ln", "log"), ("sin", "sin"), ("cos", "cos"),
+        ("tan", "tan"), ("tanh", "tanh"), ("sigmoid", "sigmoid"), ("σ", "sigmoid"),
+        ("softplus", "softplus"), ("sqrt", "sqrt"), ("abs", "abs"), ("step", "step")]],
+    ("relu(z)", None, "max(0, z)", "scalar", None),
+    ("max(0, w.x + b)", None, "max(0, w·x + b)", "scalar",
+     {"w": "n", "x": "n", "b": "scalar"}),
+    ("min(x, y)", {"x": "n"}, "min(x, y)", "n", {"x": "n", "y": "scalar"}),
+    # -- reductions ------------------------------------------------------------------------------
+    ("sum(x)", None, "sum(x)", "scalar", {"x": "n"}),
+    ("mean(x)", None, "mean(x)", "scalar", {"x": "n"}),
+    ("norm(x)", None, "norm(x)", "scalar", {"x": "n"}),
+    ("norm(A)", {"A": "m,n"}, "norm(A)", "scalar", None),
+    ("logsumexp(x)", None, "logsumexp(x)", "scalar", {"x": "n"}),
+    ("sum(A)", {"A": "m,n"}, "sum(A)", "scalar", None),
+    # -- vector functions ------------------------------------------------------------------------
+    ("softmax(x)", None, "softmax(x)", "n", {"x": "n"}),
+    ("diag(v)", None, "diag(v)", "n×n", {"v": "n"}),
+    ("diag(A)", None, "diag(A)", "n", {"A": "n×n"}),
+    ("𝟏' x", {"x": "n"}, "𝟏ᵀ x", "scalar", None),
+    # -- vector and matrix literals --------------------------------------------------------------
+    ("[3*x^2*y, 2*x + y^8]", None, "[3 x^2 y, 2 x + y^8]", "2", {"x": "scalar", "y": "scalar"}),
+    ("[1, 2; 3, 4]", None, "[1, 2; 3, 4]", "2×2", {}),
+    ("[x, y]", {"x": "n"}, "[x, y]", "n+1", {"x": "n", "y": "scalar"}),
+    ("2 [x, y]", None, "2 [x, y]", "2", None),
+    # -- matrix functions -------------------------------------------------------------------------
+    ("tr(A)", None, "tr(A)", "scalar", {"A": "n×n"}),
+    ("trace(A B)", {"A": "m,n"}, "tr(A B)", "scalar", {"A": "m×n", "B": "n×m"}),
+    ("det(X)", None, "det(X)", "scalar", {"X": "n×n"}),
+    ("logdet(X)", None, "logdet(X)", "scalar", {"X": "n×n"}),
+    ("inv(X)", None, "inv(X)", "n×n", {"X": "n×n"}),
+    ("inv(X) @ y", None, "inv(X) y", "n", {"X": "n×n", "y": "n"}),
+    ("det(A) + tr(B)", None, "det(A) + tr(B)", "scalar", {"A": "n×n", "B": "m×m"}),
+    # -- declarations ----------------------------------------------------------------------------
+    ("x", {"x": "scalar"}, "x", "scalar", {"x": "scalar"}),
+    ("x", {"x": "n"}, "x", "n", {"x": "n"}),
+    ("x", {"x": "m,n"}, "x", "m×n", {"x": "m×n"}),
+    ("x", {"x": "3"}, "x", "3", {"x": "3"}),
+    ("x", {"x": "3,4"}, "x", "3×4", {"x": "3×4"}),
+    ("x", {"x": "3×4"}, "x", "3×4", None),
+    ("x", {"x": (2, "k")}, "x", "2×k", None),
+    ("x + 1", {"x": "1,n"}, "x + 1", "1×n", {"x": "1×n"}),
+    # -- inference: fresh sizes, unconstrained -> scalar, constants ------------------------------
+    ("x + y", None, "x + y", "scalar", {"x": "scalar", "y": "scalar"}),
+    ("W @ x + b", None, "W x + b", "n", {"W": "n×m", "x": "m", "b": "scalar"}),
+    ("x + 𝟏", None, "x + 𝟏", "n", {"x": "scalar"}),
+    ("I", None, "I", "n×n", {}),
+    ("A @ B @ C", None, "A B C", "n×p", {"A": "n×m", "B": "m×k", "C": "k×p"}),
+    ("kron(A, B)", {"A": "2,2", "B": "3,3"}, "kron(A, B)", "6×6", None),
+]
+
+
+def fmt(shape) -> str:
+    r, c = shape
+    if (r, c) == (1, 1):
+        return "scalar"
+    if c == 1:
+        return str(r)
+    return f"{r}×{c}"
+
+
+@pytest.mark.parametrize("text, shapes, printed, shape, var_shapes", CASES,
+                         ids=[c[0] + (f" {c[1]}" if c[1] else "") for c in CASES])
+def test_parse_case(text, shapes, printed, shape, var_shapes):
+    e, found = matcalc.parse_with_shapes(text, shapes)
+    assert str(e) == printed
+    assert fmt(e.shape) == shape
+    if var_shapes is not None:
+        assert {k: fmt(v) for k, v in found.items()} == var_shapes
+    # what prints re-parses to the same tree under the shapes found
+    assert matcalc.parse(printed, found) == e
+
+
+def test_enough_cases():
+    assert len(CASES) >= 60
