@@ -167,7 +167,10 @@ def run_derive(args) -> int:
         codegen = _optional("matcalc.codegen", "code export")
         print(codegen.export(d, args.format, with_check=args.with_check))
     else:
-        print(f"{_operator(wrt, args.order)} {text_of(text, shapes)} = {d}")
+        main, where = d.display()
+        print(f"{_operator(wrt, args.order)} {text_of(text, shapes)} = {main}")
+        for name, definition in where:
+            print(f"  where {name} = {definition}")
         print(f"  shape {format_dims(d.shape)} ({args.layout} layout); "
               f"{format_var_shapes(d.var_shapes)}")
         if args.steps:
@@ -240,11 +243,14 @@ def _check_wrt(text, shapes, wrt):
                 hint = (f"'{n}' is read as one name; write {' '.join(parts)} "
                         f"(or {' @ '.join(parts)}) for the product")
                 break
-        if hint is None:
-            hint = ("the expression's variables are " + ", ".join(sorted(names))) if names \
-                else "the expression has no variables"
-        raise UsageError(f"--wrt {w}: {w} does not appear in the expression", text=text,
-                         span=(0, len(text)), hint=hint, label="unknown-wrt")
+        if hint is not None:
+            raise UsageError(f"--wrt {w}: {w} does not appear in the expression", text=text,
+                             span=(0, len(text)), hint=hint, label="unknown-wrt")
+        # d/dx 99 = 0 (the paper's first example): allowed, but said
+        known = ("its variables are " + ", ".join(sorted(names))) if names else \
+            "it has no variables"
+        print(f"matcalc: note: {w} does not appear in the expression ({known}): the "
+              f"derivative by {w} is 0", file=sys.stderr)
 
 
 def text_of(text, shapes) -> str:

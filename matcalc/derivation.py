@@ -103,6 +103,18 @@ class Derivation:
         return (f"<Derivation ∂/∂{','.join(self.wrt)} {self.input!r} = {self.result} "
                 f"({self.shape_text}, {self.layout} layout)>")
 
+    def display(self, threshold: int = 160):
+        """(main text, [(name, definition)]): the result with shared subexpressions named
+        once (h₁ = tanh(W1 x), …) when that is shorter — printed size linear in the DAG."""
+        plain = str(self.result)
+        if len(plain) <= threshold:
+            return plain, []
+        from .printing.cse import cse_text_size, to_text_cse
+        main, defs = to_text_cse(self.result)
+        if not defs or cse_text_size(main, defs) > 0.8 * len(plain):
+            return plain, []
+        return main, defs
+
     @property
     def shape(self) -> tuple:
         return tuple(str(d) for d in self.result.shape)
@@ -154,13 +166,16 @@ class Derivation:
         from .sympy_bridge import to_sympy
         return to_sympy(self.result, sizes)
 
+    def _result_dict(self) -> dict:
+        return _result_dict_of(self)
+
     def to_dict(self, check=None) -> dict:
         out = {
             "input": self.input,
             "wrt": list(self.wrt),
             "order": self.order,
             "shapes": {k: format_shape(v) for k, v in self.var_shapes.items()},
-            "result": {"text": str(self.result), "latex": _safe_latex(self.result)},
+            "result": self._result_dict(),
             "shape": list(self.shape),
             "layout": self.layout,
             "steps": [s.to_dict() for s in self.steps],
@@ -168,6 +183,14 @@ class Derivation:
         if check is not None:
             out["check"] = check.to_dict()
         return out
+
+
+def _result_dict_of(d) -> dict:
+    out = {"text": str(d.result), "latex": _safe_latex(d.result)}
+    main, where = d.display()
+    if where:
+        out["shared"] = {"text": main, "where": [{"name": n, "text": t} for n, t in where]}
+    return out
 
 
 def _safe_latex(e):

@@ -41,21 +41,13 @@ class Engine:
 
     # -- dependence ---------------------------------------------------------------------------
     def depends(self, e: Expr) -> bool:
-        """Does `e` depend on the variable?  (memoised, iterative)"""
-        memo = self._dep
-        for n in e.walk():
-            if n not in memo:
-                memo[n] = (n.op == "var" and n.value == self.x.value) or \
-                    any(memo[a] for a in n.args)
-        return memo[e]
+        """Does `e` depend on the variable?  (memoised over the DAG, iterative)"""
+        x = self.x.value
+        return _memo_any(e, self._dep, lambda n: n.op == "var" and n.value == x)
 
     def linear(self, e: Expr) -> bool:
         """Does `e` hold the differential d(x)?"""
-        memo = self._lin
-        for n in e.walk():
-            if n not in memo:
-                memo[n] = n.op == "d" or any(memo[a] for a in n.args)
-        return memo[e]
+        return _memo_any(e, self._lin, lambda n: n.op == "d")
 
     # -- rules -----------------------------------------------------------------------------------
     def _first(self, kind: str, pattern_of, e: Expr, ctx, extra=None):
@@ -174,6 +166,23 @@ class Engine:
             return
         raise UnsupportedError(f"cannot pass a gradient through {to_text(node)!r} "
                                f"(no grad rule in rules/ matches)", label="no-rule")
+
+
+def _memo_any(e: Expr, memo: dict, leaf) -> bool:
+    """Whether `leaf` holds anywhere in `e`, visiting only nodes not yet in `memo`."""
+    if e in memo:
+        return memo[e]
+    stack = [(e, False)]
+    while stack:
+        n, expanded = stack.pop()
+        if n in memo:
+            continue
+        if expanded:
+            memo[n] = leaf(n) or any(memo[a] for a in n.args)
+            continue
+        stack.append((n, True))
+        stack.extend((a, False) for a in n.args if a not in memo)
+    return memo[e]
 
 
 def _dim(c):

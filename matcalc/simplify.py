@@ -138,7 +138,7 @@ def _build(t: _Term) -> Expr:
 def _flip(e: Expr) -> Expr | None:
     """`e` with one subtraction along its product spine reversed (−(a − b) c = (b − a) c)."""
     if e.op == "sub":
-        return mk("sub", e.args[1], e.args[0])
+        return canon(mk("neg", e))
     if e.op in ("mul", "div", "T") or (e.op == "matmul"):
         for i in ((0, 1) if e.op == "mul" else (0,)):
             f = _flip(e.args[i])
@@ -157,7 +157,7 @@ def _positive(t: _Term) -> _Term:
         if k == 1 and b.op == "sub":
             f = dict(t.factors)
             del f[b]
-            f[mk("sub", b.args[1], b.args[0])] = Fraction(1)
+            f[canon(mk("neg", b))] = Fraction(1)
             return _Term(-t.coef, f, t.core)
     if t.core is not None:
         flipped = _flip(t.core)
@@ -198,8 +198,8 @@ def canon(e: Expr) -> Expr:
     if not kept:
         out = num(0)
     else:
-        first_pos = next((i for i, t in enumerate(kept) if t.coef > 0), 0)
-        kept.insert(0, kept.pop(first_pos))
+        # positive terms first, each group in order of appearance: x^2 - 3 x, X w + b - y
+        kept.sort(key=lambda t: t.coef < 0)
         out = _build(kept[0])
         for t in kept[1:]:
             if t.coef < 0:
@@ -282,23 +282,82 @@ def _rewrite_once(e: Expr, record) -> Expr:
     return e
 
 
-def _pass(e: Expr, record) -> Expr:
+MAX_REWRITES_PER_NODE = 64
+
+
+def _normalise(e: Expr, memo: dict, record) -> Expr:
+    """The normal form of `e`: children first, then rewrites of the node until none applies;
+    a rewrite's new subtrees are normalised at once (innermost first), so a cascade down a
+    deep chain costs one visit per node, not one whole-tree pass per level."""
+    done = memo.get(e)
+    if done is not None:
+        return done
+    args = tuple(_normalise(a, memo, record) for a in e.args)
+    node = e if args == e.args else e.rebuild(*args)
+    for _ in range(MAX_REWRITES_PER_NODE):
+        out = _rewrite_once(node, record)
+        if out == node:
+            break
+        node = out if out in memo else _normalise_children(out, memo, record)
+    memo[e] = node
+    memo[node] = node
+    return node
+
+
+def _normalise_children(e: Expr, memo: dict, record) -> Expr:
+    args = tuple(_normalise(a, memo, record) for a in e.args)
+    return e if args == e.args else e.rebuild(*args)
+
+
+def _chain(e: Expr, op: str, out: list) -> list:
+    """The operands of a maximal chain of `op` (matrix or element-wise array products)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if n.op == op and _chainable(n):
+            stack.append(n.args[1])
+            stack.append(n.args[0])
+        else:
+            out.append(n)
+    return out
+
+
+def _chainable(n: Expr) -> bool:
+    return n.op == "matmul" or (n.op == "mul" and all(a.shape != SCALAR for a in n.args))
+
+
+def left_associate(e: Expr) -> Expr:
+    """Every chain of products read left to right, A B C = (A B) C, in one linear pass
+    (the rules simp.matmul.assoc / simp.hadamard.assoc would take a pass per level)."""
     memo: dict[Expr, Expr] = {}
-    for n in e.walk():
-        if n in memo:
-            continue
-        args = tuple(memo[a] for a in n.args)
-        m = n if args == n.args else n.rebuild(*args)
-        memo[n] = _rewrite_once(m, record)
-    return memo[e]
+
+    def visit(n: Expr) -> Expr:
+        got = memo.get(n)
+        if got is not None:
+            return got
+        if n.op in ("matmul", "mul") and _chainable(n):
+            factors = [visit(f) for f in _chain(n, n.op, [])]
+            out = factors[0]
+            for f in factors[1:]:
+                out = mk(n.op, out, f)
+        else:
+            args = tuple(visit(a) for a in n.args)
+            out = n if args == n.args else n.rebuild(*args)
+        memo[n] = out
+        return out
+
+    return visit(e)
 
 
 def simplify(e: Expr, record: list | None = None) -> Expr:
     """Rewrite to a fixed point; `record` receives (rule id, before, after) for every step."""
     for _ in range(MAX_PASSES):
-        out = _pass(e, record)
+        e = left_associate(e)
+        out = _normalise(e, {}, record)
         assert out.shape == e.shape, "simplification changed a shape"
         if out == e:
             return out
         e = out
+    if record is not None:
+        record.append(("simp.limit", e, e))    # said in the steps: not a fixed point
     return e
