@@ -1,7 +1,8 @@
-"""Shapes: declarations, inference by unification, and the shape rule of every operator.
+"""Shapes: declarations, the shape rule of every operator, and the public `infer`.
 
-Owns: `infer(raw_tree, declared) -> (typed_tree, var_shapes)` and `shape_of(op, args)` (the
-construction-time rule the engine uses for nodes it builds).
+Owns: `parse_decl`, `infer(raw_tree, declared) -> (typed_tree, var_shapes)`, `shape_of(op,
+args)` (the construction-time rule the engine uses for nodes it builds) and `run_together`.
+The unification machinery the rules are stated in lives in `inference`.
 Invariants: every node of a typed tree has a concrete shape `(rows, cols)` over ints and
 size names; a conflict is a `ShapeError` naming the operator, both shapes and the place.
 
@@ -9,21 +10,26 @@ Inference, in words: sizes are union-find variables.  Operators that need arrays
 reductions, `diag`, `tr`…) unify sizes; element-wise operators broadcast a 1×1 operand
 (scalar expansion), and a variable nothing forces to be an array is a scalar.  Leftover
 sizes get fresh names n, m, k, p, …; a vector is a column unless used as a row; an
-undeclared capitalised name used as an array is a matrix.
+undeclared capitalised name used as an array is a matrix.  A size a Kronecker product or
+a literal leaves open (the I of `kron(I, xᵀ)`) is read back from where its result is used.
+
+>>> from .parser import parse_raw
+>>> infer(parse_raw("A x"), {"x": "n"})[1]
+{'A': ('m', 'n'), 'x': ('n', 1)}
 """
 from __future__ import annotations
 
-import itertools
 import re
 
 from .errors import ShapeError
-from .tree import SCALAR, Expr, format_shape
+from .inference import Unifier, _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
+from .sizes import add_sizes, mul_sizes
+from .tree import EWISE_FUNCS, SCALAR, Expr, format_shape
 
 # a size: a name or a positive integer, or a sum / product of them (n+1, n*k: what
 # literals and Kronecker products give, so that inferred shapes can be declared back)
 _ATOM = r"(?:[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*|[0-9]+)"
 _SIZE = rf"{_ATOM}(?:[+*]{_ATOM})*"
-FRESH_NAMES = ["n", "m", "k", "p", "q", "r", "s", "t", "h", "j", "l", "u", "v"]
 
 
 # -- declarations ----------------------------------------------------------------------
@@ -63,95 +69,13 @@ def parse_decl(decl, name: str = "?"):
     return tuple(out)
 
 
-# -- union-find sizes ----------------------------------------------------------------------
+class _Inference(Unifier):
+    """The shape rule of every operator, stated as unifications of sizes."""
 
-class _Dim:
-    __slots__ = ("parent", "value", "pref")
-
-    def __init__(self, value=None, pref=None):
-        self.parent = self
-        self.value = value      # int | str | None
-        self.pref = pref        # "size" (becomes a name) | "one" | None
-
-    def find(self) -> "_Dim":
-        root = self
-        while root.parent is not root:
-            root = root.parent
-        node = self
-        while node.parent is not root:
-            node.parent, node = root, node.parent
-        return root
-
-
-def _unify(a: _Dim, b: _Dim) -> bool:
-    ra, rb = a.find(), b.find()
-    if ra is rb:
-        return True
-    if ra.value is not None and rb.value is not None and ra.value != rb.value:
-        return False
-    rb.parent = ra
-    if ra.value is None:
-        ra.value = rb.value
-    if rb.pref == "size" or ra.pref is None:
-        ra.pref = rb.pref if rb.pref == "size" or ra.pref is None else ra.pref
-    return True
-
-
-def _one() -> _Dim:
-    return _Dim(1)
-
-
-def _show(d: _Dim) -> str:
-    v = d.find().value
-    return "?" if v is None else str(v)
-
-
-def _show_shape(dims) -> str:
-    r, c = dims
-    if r.find().value == 1 and c.find().value == 1:
-        return "scalar"
-    return f"{_show(r)}×{_show(c)}"
-
-
-# -- shape handles -----------------------------------------------------------------------
-
-class _Slot:
-    """A shape not yet known to be scalar or array: a variable, or a constant 𝟏 / 𝟎 / I."""
-
-    def __init__(self, rows_pref, cols_pref, follow=False, square=False, node=None):
-        self.node = node
-        self.dims = (_Dim(None, rows_pref), _Dim(None, cols_pref))
-        if square:
-            _unify(self.dims[0], self.dims[1])
-        self.state = "?"          # "?" | "array" | "scalar"
-        self.follow = follow      # constants take the other operand's shape in a broadcast
-
-
-class _Lazy:
-    """The result of a broadcast between operands none of which is known to be an array."""
-
-    def __init__(self, operands, node):
-        self.operands = operands
-        self.node = node
-        self.result = None
-
-
-class _Inference:
     def __init__(self, text, declared):
-        self.text = text
-        self.declared = {k: parse_decl(v, k) for k, v in (declared or {}).items()}
-        self.vars: dict[str, object] = {}
-        self.pending: list = []      # (array dims, other handle, node) checked at the end
-        self.lazies: list[_Lazy] = []
-        self.handles: dict[int, object] = {}
-        self.post: list = []         # checks run after defaults
-        self.derived: list = []      # (dim, combine, part dims, node): sums and products
+        super().__init__(text, declared)
+        self.juxt_as: dict[int, str] = {}     # juxtaposition read as "mul" or "matmul"
 
-    # errors
-    def fail(self, node, message, hint=None, label="shape-mismatch"):
-        return ShapeError(message, text=self.text, span=node.span, hint=hint, label=label)
-
-    # handle helpers
     def var_handle(self, node):
         name = node.value
         if name not in self.vars:
@@ -163,75 +87,31 @@ class _Inference:
                 self.vars[name] = _Slot("size", "size" if upper else "one")
         return self.vars[name]
 
-    def is_scalar(self, h) -> bool:
-        if isinstance(h, _Slot):
-            return h.state == "scalar"
-        if isinstance(h, _Lazy):
-            return h.result is not None and self.is_scalar(h.result)
-        r, c = h
-        return r.find().value == 1 and c.find().value == 1
+    def ewise_msg(self, node, a, b):
+        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "max": "max",
+               "min": "min", "juxt": "*"}[node.op]
+        return (f"'{sym}' is element-wise and needs equal shapes or a scalar: "
+                f"{self.desc(node.args[0])} is {_show_shape(self.dims(a))}, "
+                f"{self.desc(node.args[1])} is {_show_shape(self.dims(b))}")
 
-    def is_array(self, h) -> bool:
-        if isinstance(h, _Slot):
-            return h.state == "array"
-        if isinstance(h, _Lazy):
-            return h.result is not None and not self.is_scalar(h.result)
-        return not self.is_scalar(h)
+    def ewise_hint(self, node, a, b):
+        (ar, ac), (br, bc) = self.dims(a), self.dims(b)
+        if node.op in ("mul", "juxt") and ac.find().value is not None and \
+                ac.find().value == br.find().value:
+            return (f"did you mean '@'? {self.desc(node.args[0])} @ {self.desc(node.args[1])} "
+                    "is the matrix product")
+        if ar.find().value == bc.find().value and ac.find().value == br.find().value:
+            return "one of them is transposed: did you mean to transpose it (x')?"
+        return None
 
-    def undetermined(self, h) -> bool:
-        return not self.is_array(h) and not self.is_scalar(h)
-
-    def make_array(self, h):
-        """Force `h` to be an array (a variable used as a vector/matrix); return its dims."""
-        if isinstance(h, _Slot):
-            if h.state == "scalar":
-                return (_one(), _one())
-            if h.state == "?" and h.node is not None and h.node.op == "ones":
-                _unify(h.dims[1], _one())   # 𝟏 used as an array (𝟏ᵀ x) is a column vector
-            h.state = "array"
-            return h.dims
-        if isinstance(h, _Lazy):
-            if h.result is None:
-                # an operand typed since the broadcast was seen decides; else the first open one
-                target = next((o for o in h.operands if self.is_array(o)), None) or \
-                    next((o for o in h.operands if self.undetermined(o)), None)
-                if target is None:        # every operand turned out scalar
-                    h.result = (_one(), _one())
-                    return h.result
-                h.result = self.make_array(target)
-                for o in h.operands:
-                    if o is not target:
-                        self.pending.append((h.result, o, h.node))
-            return self.dims(h.result)
-        return h
-
-    def make_scalar(self, h):
-        if isinstance(h, _Slot) and h.state == "?":
-            h.state = "scalar"
-            _unify(h.dims[0], _one())
-            _unify(h.dims[1], _one())
-        elif isinstance(h, _Lazy) and h.result is None:
-            for o in h.operands:
-                self.make_scalar(o)
-            h.result = (_one(), _one())
-
-    def dims(self, h):
-        if isinstance(h, _Slot):
-            return h.dims if h.state != "scalar" else (_one(), _one())
-        if isinstance(h, _Lazy):
-            return self.dims(h.result) if h.result is not None else None
-        return h
-
-    def unify_dims(self, a, b, node, message, hint=None):
-        if not (_unify(a[0], b[0]) and _unify(a[1], b[1])):
-            raise self.fail(node, message(), hint)
-
-    # -- per operator --------------------------------------------------------------------
-    def visit(self, node: Expr):
-        kids = [self.visit(a) for a in node.args]
-        h = self.rule(node, kids)
-        self.handles[id(node)] = h
-        return h
+    def build(self, node: Expr) -> Expr:
+        """The typed tree: each node with its settled shape; a juxtaposition as read."""
+        args = tuple(self.build(a) for a in node.args)
+        op = node.op
+        if op == "juxt":
+            op = self.juxt_as[id(node)]
+        shape = self.concrete(self.handles[id(node)])
+        return Expr(op, args, shape, node.value, node.span)
 
     def rule(self, node, kids):
         op = node.op
@@ -264,7 +144,7 @@ class _Inference:
             return self.matmul(node, a, b)
         if op == "matmul":
             return self.matmul(node, *kids)
-        if op == "neg" or op in _EWISE:
+        if op == "neg" or op in EWISE_FUNCS:
             return kids[0]
         if op == "T":
             r, c = self.make_array(kids[0])
@@ -308,10 +188,8 @@ class _Inference:
             return self.concat(node, kids, vertical=(op == "vcat"))
         if op == "kron":
             (ar, ac), (br, bc) = self.make_array(kids[0]), self.make_array(kids[1])
-            rows, cols = _Dim(None, "size"), _Dim(None, "size")
-            self.derived.append((rows, _mul_dims, [ar, br], node))
-            self.derived.append((cols, _mul_dims, [ac, bc], node))
-            return (rows, cols)
+            return (self.derive(mul_sizes, [ar, br], node, "rows"),
+                    self.derive(mul_sizes, [ac, bc], node, "columns"))
         raise self.fail(node, f"'{op}' cannot appear in an expression", label="bad-node")
 
     def broadcast(self, node, a, b):
@@ -376,177 +254,9 @@ class _Inference:
             if not _unify(parts[0][across], p[across]):
                 raise self.fail(child, "the blocks of a literal do not line up: "
                                        f"{_show_shape(parts[0])} and {_show_shape(p)}")
-        total = _Dim(None, "size")
-        self.derived.append((total, _add_dims, [p[along] for p in parts], node))
+        total = self.derive(add_sizes, [p[along] for p in parts], node,
+                            "rows" if vertical else "columns")
         return (total, parts[0][1]) if vertical else (parts[0][0], total)
-
-    # messages
-    def desc(self, node: Expr) -> str:
-        if node.span is not None and self.text is not None:
-            s = self.text[node.span[0]:node.span[1]].strip()
-            if len(s) <= 30:
-                return s
-            return s[:27] + "…"
-        return node.op
-
-    def ewise_msg(self, node, a, b):
-        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "max": "max",
-               "min": "min", "juxt": "*"}[node.op]
-        return (f"'{sym}' is element-wise and needs equal shapes or a scalar: "
-                f"{self.desc(node.args[0])} is {_show_shape(self.dims(a))}, "
-                f"{self.desc(node.args[1])} is {_show_shape(self.dims(b))}")
-
-    def ewise_hint(self, node, a, b):
-        (ar, ac), (br, bc) = self.dims(a), self.dims(b)
-        if node.op in ("mul", "juxt") and ac.find().value is not None and \
-                ac.find().value == br.find().value:
-            return (f"did you mean '@'? {self.desc(node.args[0])} @ {self.desc(node.args[1])} "
-                    "is the matrix product")
-        if ar.find().value == bc.find().value and ac.find().value == br.find().value:
-            return "one of them is transposed: did you mean to transpose it (x')?"
-        return None
-
-    # -- finish ----------------------------------------------------------------------------
-    def finish(self, root):
-        # Lazies: an operand that became an array decides the result.  A constant (𝟏, 𝟎, I)
-        # nothing sized is an array of a fresh size, never a scalar: re-parsing the printed
-        # tree must give the same shapes, and there the constant stands alone.
-        while True:
-            self.settle_lazies()
-            const = next((c for lz in self.lazies if lz.result is None
-                          for c in [self.undetermined_constant(lz)] if c is not None), None)
-            if const is None:
-                break
-            const.state = "array"
-        for lz in self.lazies:
-            if lz.result is None:
-                self.make_scalar(lz)
-        for dims, other, node in self.pending:
-            if self.is_scalar(other):
-                continue
-            if isinstance(other, _Slot) and other.state == "?":
-                if other.follow:
-                    other.state = "array"
-                    before = _show_shape(dims)
-                    square = " (I is square)" if other.node is not None and \
-                        other.node.op == "eye" else ""
-                    self.unify_dims(dims, other.dims, node,
-                                    lambda: f"{self.desc(other.node)}{square} takes the shape "
-                                            f"of the other operand of "
-                                            f"{self.desc(node)}, which is {before}")
-                else:
-                    self.make_scalar(other)
-                continue
-            od = self.dims(other)
-            if od is None:
-                continue
-            a_scalar = dims[0].find().value == 1 and dims[1].find().value == 1
-            if a_scalar or (od[0].find().value == 1 and od[1].find().value == 1):
-                continue
-            self.unify_dims(dims, od, node, lambda: self.ewise_msg(node, dims, other),
-                            self.ewise_hint(node, dims, other))
-        for slot in self.vars.values():
-            if isinstance(slot, _Slot) and slot.state == "?":
-                self.make_scalar(slot)
-        for n in root.walk():
-            h = self.handles.get(id(n))
-            if isinstance(h, _Slot) and h.state == "?":
-                if h.follow and n.op in ("ones", "zeros", "eye"):
-                    h.state = "array"
-                else:
-                    self.make_scalar(h)
-        self.name_sizes(root)
-        self.compute_derived()
-        for item in self.post:
-            if item[0] == "vector":
-                _, node, (r, c) = item
-                if self.value(r) != 1 and self.value(c) != 1:
-                    raise self.fail(node, f"softmax() takes a vector; its argument is "
-                                          f"{self.value(r)}×{self.value(c)}", label="not-vector")
-
-    def settle_lazies(self):
-        changed = True
-        while changed:
-            changed = False
-            for lz in self.lazies:
-                if lz.result is None and any(self.is_array(o) for o in lz.operands):
-                    arr = next(o for o in lz.operands if self.is_array(o))
-                    lz.result = self.dims(arr)
-                    for o in lz.operands:
-                        if o is not arr:
-                            self.pending.append((lz.result, o, lz.node))
-                    changed = True
-
-    def undetermined_constant(self, lz):
-        for o in lz.operands:
-            if isinstance(o, _Slot) and o.follow and o.state == "?":
-                return o
-            if isinstance(o, _Lazy) and o.result is None:
-                found = self.undetermined_constant(o)
-                if found is not None:
-                    return found
-        return None
-
-    def compute_derived(self):
-        """Sizes that are sums (literals) or products (kron) of other sizes, in build order."""
-        for dim, combine, parts, node in self.derived:
-            vals = [self.value(p) for p in parts]
-            want = vals[0]
-            for v in vals[1:]:
-                want = combine(want, v)
-            root = dim.find()
-            if root.value is None:
-                root.value = want
-            elif _canonical(root.value) != _canonical(want):
-                what = "literal's blocks add up to" if combine is _add_dims else \
-                    "Kronecker product has"
-                raise self.fail(node, f"the {what} {want} rows/columns, but it is used "
-                                      f"as {root.value}", label="shape-mismatch")
-
-    def name_sizes(self, root):
-        """Fresh names for the sizes nothing fixed: the variables' sizes first, in order of
-        appearance, so `A @ x` reads A: n×m, x: m."""
-        used = set(self.declared_sizes()) | {n.value for n in root.walk() if n.op == "var"}
-        fresh = (n for n in itertools.chain(FRESH_NAMES, (f"n{i}" for i in itertools.count(1)))
-                 if n not in used)
-        skip = {d.find() for d, *_ in self.derived}
-        order = []
-        for h in self.vars.values():
-            order.extend(self.dims(h))
-        for n in _preorder(root):
-            h = self.handles.get(id(n))
-            d = self.dims(h) if h is not None else None
-            if d:
-                order.extend(d)
-        for d in order:
-            r = d.find()
-            if r.value is None and r not in skip:
-                r.value = next(fresh) if r.pref == "size" else 1
-
-    def declared_sizes(self):
-        for r, c in self.declared.values():
-            for d in (r, c):
-                if isinstance(d, str):
-                    yield d
-
-    def value(self, d):
-        return d.find().value
-
-    def concrete(self, h):
-        d = self.dims(h)
-        return (self.value(d[0]), self.value(d[1]))
-
-    def build(self, node: Expr) -> Expr:
-        args = tuple(self.build(a) for a in node.args)
-        op = node.op
-        if op == "juxt":
-            op = self.juxt_as[id(node)]
-        shape = self.concrete(self.handles[id(node)])
-        return Expr(op, args, shape, node.value, node.span)
-
-
-_EWISE = {"exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "sqrt", "abs",
-          "step", "sign"}
 
 
 def _capital(node: Expr) -> bool:
@@ -564,18 +274,9 @@ def _may_be_size(d: _Dim) -> bool:
     return root.value != 1 and (root.value is not None or root.pref == "size")
 
 
-def _preorder(root):
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.args))
-
-
 def infer(raw: Expr, declared=None, text: str | None = None):
     """Typed tree and {variable: shape} for an untyped tree from `parser.parse_raw`."""
-    inf = _Inference(text, declared)
-    inf.juxt_as = {}
+    inf = _Inference(text, {k: parse_decl(v, k) for k, v in (declared or {}).items()})
     try:
         inf.visit(raw)
         inf.finish(raw)
@@ -633,31 +334,6 @@ def _refuse_run_together(raw, declared, text):
 
 # -- construction-time shape rule (engine-built nodes; operands already typed) -------------
 
-def _add_dims(a, b):
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    return f"{a}+{b}"
-
-
-def _canonical(v):
-    """'n+1' and '1+n' name one size."""
-    if isinstance(v, int):
-        return (v, ())
-    terms = str(v).split("+")
-    ints = sum(int(t) for t in terms if t.isdigit())
-    return (ints, tuple(sorted(t for t in terms if not t.isdigit())))
-
-
-def _mul_dims(a, b):
-    if isinstance(a, int) and isinstance(b, int):
-        return a * b
-    if a == 1:
-        return b
-    if b == 1:
-        return a
-    return f"{a}*{b}"
-
-
 def shape_of(op: str, args, value=None):
     """Shape of `op(args)` for typed operands; raises ShapeError (no inference here)."""
     shapes = [a.shape for a in args]
@@ -668,7 +344,7 @@ def shape_of(op: str, args, value=None):
         if b == SCALAR or a == b:
             return a
         raise ShapeError(f"'{op}' of {format_shape(a)} and {format_shape(b)}", label="internal")
-    if op in ("neg",) or op in _EWISE:
+    if op in ("neg",) or op in EWISE_FUNCS:
         return shapes[0]
     if op == "T":
         r, c = shapes[0]
@@ -693,14 +369,14 @@ def shape_of(op: str, args, value=None):
     if op == "vcat":
         rows = shapes[0][0]
         for s in shapes[1:]:
-            rows = _add_dims(rows, s[0])
+            rows = add_sizes(rows, s[0])
         return (rows, shapes[0][1])
     if op == "hcat":
         cols = shapes[0][1]
         for s in shapes[1:]:
-            cols = _add_dims(cols, s[1])
+            cols = add_sizes(cols, s[1])
         return (shapes[0][0], cols)
     if op == "kron":
         (ar, ac), (br, bc) = shapes
-        return (_mul_dims(ar, br), _mul_dims(ac, bc))
+        return (mul_sizes(ar, br), mul_sizes(ac, bc))
     raise ShapeError(f"no shape rule for '{op}'", label="internal")

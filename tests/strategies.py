@@ -64,7 +64,7 @@ def expr(draw, shape=S1, depth: int = 4) -> str:
     if depth <= 0 or draw(st.integers(0, 5)) == 0:
         return draw(_leaf(shape))
     sub = lambda s: expr(s, depth - 1)  # noqa: E731
-    choices = ["ewise", "neg", "binary", "pow", "maxmin", "transpose", "matmul"]
+    choices = ["ewise", "neg", "binary", "pow", "maxmin", "transpose", "matmul", "kron"]
     if shape == S1:
         choices += ["dot", "reduce", "square", "literal", "scalar_mm"]
     if c == 1 and r != 1:
@@ -124,6 +124,10 @@ def expr(draw, shape=S1, depth: int = 4) -> str:
         return f"diag({draw(sub(('n', 1)))})"
     if kind == "inv":
         return f"inv({draw(sub(shape))})"
+    if kind == "kron":
+        # sizes multiply: a scalar factor keeps the shape, a column ⊗ a row is the outer product
+        a, b = draw(st.sampled_from([(S1, shape), (shape, S1), ((r, 1), (1, c))]))
+        return f"kron({draw(sub(a))}, {draw(sub(b))})"
     raise AssertionError(kind)
 
 

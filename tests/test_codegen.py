@@ -140,7 +140,8 @@ def _body(src: str) -> str:
     (LOGREG_EXPR, "w", LOGREG, 1, "grad = -(", "-X"),
     # X w + b is computed once for the value and the gradient together
     (LOSS_EXPR, "w", LOSS, 1, "t1 = X @ w + b", "X @ w + b -"),
-    ("sum(diag(x) @ A @ y)", "y", {"x": "n", "A": "n,n", "y": "n"}, 1, "x[:, None] * A",
+    # diag(x) (A y): the vector first, so not even the scaled rows x[:, None] * A
+    ("sum(diag(x) @ A @ y)", "y", {"x": "n", "A": "n,n", "y": "n"}, 1, "x * (A @ y)",
      "np.diag("),
     ("sum(A @ diag(x))", "x", {"x": "n", "A": "n,n"}, 1, "", "np.diag("),
     ("tr(inv(X) @ A)", "A", {"X": "n,n", "A": "n,n"}, 1, "", "np.diag("),
@@ -150,6 +151,34 @@ def test_code_shape(expr, wrt, shapes, order, present, absent):
     body = _body(src)
     assert present in body, body
     assert absent not in body, body
+
+
+@pytest.mark.parametrize("expr,wrt,shapes,order,present,absent", [
+    # xᵀ (Aᵀ + A) is computed as xᵀ Aᵀ + xᵀ A: two matrix-vector products, no n×n sum
+    ("x' @ A @ x", "x", {"A": "n,n", "x": "n"}, 1, "x @ A.T", "A.T + A"),
+    ("x' @ (A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "", "A + B"),
+    ("sum((A - B) @ x)", "A", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "B @ x", "A - B"),
+    # a scalar factor of the matrix scales the product: 2 (xᵀ A), not (2 A) x
+    ("x' @ (2*A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "2 * (x @ A)", "2 * A"),
+    # a chain takes the vector first: A (B x), never (A B) x
+    # (Python's @ is left-associative: `np.ones(n) @ A @ B` takes the vector first too)
+    ("sum(A @ B @ x)", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "A @ (B @ x)", "(A @ B)"),
+    ("x' @ A @ B @ C", "x", {"A": "n,n", "B": "n,n", "C": "n,n", "x": "n"}, 1,
+     "x @ A @ B @ C", "(B @ C)"),
+    # the Hessian is the matrix itself: nothing to distribute
+    ("x' @ A @ x", "x", {"A": "n,n", "x": "n"}, 2, "A + A.T", ""),
+])
+def test_matrix_products_take_the_vector_first(expr, wrt, shapes, order, present, absent):
+    d = matcalc.derive(expr, wrt, shapes=shapes, order=order)
+    src = export(d)
+    body = _body(src)
+    assert present in body, body
+    assert not absent or absent not in body, body
+    ns = load_module(src)
+    env = inputs(d)
+    value, deriv = ns["f_and_hess" if order == 2 else "f_and_grad"](*[env[a] for a in
+                                                                        _arguments(d)])
+    assert_matches(d, env, value, deriv)
 
 
 def test_common_subexpressions_are_computed_once():

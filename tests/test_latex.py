@@ -82,6 +82,72 @@ def test_differential():
     assert to_latex(Expr("d", (x,), x.shape)) == r"d\mathbf{x}"
 
 
+def double_superscript(tex: str) -> str | None:
+    """The first `a^b^c` in `tex` (TeX stops: "Double superscript"), or None.
+
+    A superscript's argument is one token: a character, a braced group or a control word."""
+    i = 0
+    while i < len(tex):
+        if tex[i] != "^":
+            i += 1
+            continue
+        start, j = i, i + 1
+        if tex[j] == "{":
+            depth = 0
+            while True:
+                depth += {"{": 1, "}": -1}.get(tex[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+        elif tex[j] == "\\":
+            j += 1
+            while j < len(tex) and tex[j].isalpha():
+                j += 1
+        else:
+            j += 1
+        if tex[j:j + 1] == "^":
+            return tex[max(0, start - 20):j + 10]
+        i = j
+    return None
+
+
+def test_double_superscript_detector():
+    assert double_superscript("X^{-1}^T") and double_superscript("10^{-30}^{2}")
+    assert not double_superscript(r"\left(X^{-1}\right)^T") and not double_superscript("x_{i}^{2}")
+
+
+M = {"X": "n,n", "x": "n"}
+
+
+@pytest.mark.parametrize("text, want", [
+    ("inv(X)'", "X^{-T}"),                       # the transpose of an inverse
+    ("inv(X')", "X^{-T}"),
+    ("inv(X)^2", r"\left(X^{-1}\right)^{2}"),
+    ("inv(inv(X))", r"\left(X^{-1}\right)^{-1}"),
+    ("inv(inv(X)')", r"\left(X^{-1}\right)^{-T}"),
+    ("(x')^2", r"\left(\mathbf{x}^T\right)^{2}"),
+    ("(x^2)'", r"\left(\mathbf{x}^{2}\right)^T"),
+    ("(x')'", r"\left(\mathbf{x}^T\right)^T"),
+    ("(2^3)^2", r"\left(2^{3}\right)^{2}"),
+    ("1e-30^2", r"\left(10^{-30}\right)^{2}"),
+    ("(1e-30)'", r"\left(10^{-30}\right)^T"),
+    ("x_i^2", "x_{i}^{2}"),
+])
+def test_no_double_superscript(text, want):
+    got = to_latex(matcalc.parse(text, M))
+    assert got == want
+    assert double_superscript(got) is None
+
+
+def test_grouping_matches_the_text_printer():
+    # kron prints as a call (an atom); an element-wise chain left of a product is grouped
+    shapes = {"u": "m", "v": "m", "x": "n"}
+    assert to_latex(matcalc.parse("u ⊙ v xᵀ", shapes)) == \
+        r"\left(\mathbf{u} \otimes \mathbf{v}\right) \mathbf{x}^T"
+    assert to_latex(matcalc.parse("diag(u) kron(I, xᵀ)", shapes)) == \
+        r"\operatorname{diag}\left(\mathbf{u}\right) \operatorname{kron}\left(I, \mathbf{x}^T\right)"
+
+
 def test_unknown_node_raises():
     from matcalc.printing.base import PrintError
     from matcalc.tree import Expr

@@ -134,6 +134,27 @@ CASES = [
     ("I", None, "I", "n×n", {}),
     ("A @ B @ C", None, "A B C", "n×p", {"A": "n×m", "B": "m×k", "C": "k×p"}),
     ("kron(A, B)", {"A": "2,2", "B": "3,3"}, "kron(A, B)", "6×6", None),
+    # -- kron: a free I is sized by the product around it (matcalc's own tensor outputs) ---------
+    ("diag(1 - tanh(W x)^2) kron(I, xᵀ)", {"W": "m,n", "x": "n"},
+     "diag(1 - tanh(W x)^2) kron(I, xᵀ)", "m×m*n", None),
+    ("W2 diag(step(W1 x)) kron(I, x')", {"W2": "k,m", "W1": "m,n", "x": "n"},
+     "W2 diag(step(W1 x)) kron(I, xᵀ)", "k×m*n", None),
+    ("kron(I, x) + kron(x, I)", {"x": "n"}, "kron(I, x) + kron(x, I)", "m*n×m", None),
+    ("kron(I, x) @ y", {"x": "3", "y": "2"}, "kron(I, x) y", "6", None),
+    ("A kron(I, x)", {"A": "p,n*k", "x": "n"}, "A kron(I, x)", "p×k", None),
+    ("A kron(I, x)", {"A": "p,12", "x": "3"}, "A kron(I, x)", "p×4", None),
+    ("z + kron(kron(I, x), y)", {"x": "n", "y": "m", "z": "k*n*m,k"},
+     "z + kron(kron(I, x), y)", "k*n*m×k", None),
+    ("kron([x, 1], x)", {"x": "n"}, "kron([x, 1], x)", "n*n+n", None),   # (n+1)·n, not n+1*n
+    ("y + [x, A w]", {"x": "n", "y": "n+3", "w": "m"}, "y + [x, A w]", "n+3",
+     {"x": "n", "y": "n+3", "w": "m", "A": "3×m"}),
+    ("kron(a, u) + u", {"a": "scalar", "u": "m"}, "kron(a, u) + u", "m", None),
+    # -- printing: calls are atoms; an element-wise chain left of a product is grouped -------------
+    ("diag(u) kron(I, xᵀ)", {"u": "m", "x": "n"}, "diag(u) kron(I, xᵀ)", "m×m*n", None),
+    ("sigmoid(W x) ⊙ (1 - sigmoid(W x)) ⊙ a xᵀ", {"W": "m,n", "x": "n", "a": "m"},
+     "(sigmoid(W x) ⊙ (1 - sigmoid(W x)) ⊙ a) xᵀ", "m×n", None),
+    ("a ⊘ b xᵀ", {"a": "m", "b": "m", "x": "n"}, "(a / b) xᵀ", "m×n", None),
+    ("a ⊙ (b xᵀ)", {"a": "m,n", "b": "m", "x": "n"}, "a ⊙ (b xᵀ)", "m×n", None),
 ]
 
 
@@ -156,6 +177,25 @@ def test_parse_case(text, shapes, printed, shape, var_shapes):
         assert {k: fmt(v) for k, v in found.items()} == var_shapes
     # what prints re-parses to the same tree under the shapes found
     assert matcalc.parse(printed, found) == e
+
+
+@pytest.mark.parametrize("text, shapes", [
+    ("kron(I, x) + u", {"x": "3", "u": "12"}),      # kron(I, x) is 3k×k: no k makes it 12×1
+    ("kron(I, I) + A", {"A": "9,9"}),               # k·l = 9 has many solutions: not guessed
+    ("A kron(I, x)", {"A": "p,7", "x": "3"}),
+])
+def test_kron_sizes_that_do_not_fit(text, shapes):
+    with pytest.raises(matcalc.ShapeError, match="Kronecker product"):
+        matcalc.parse(text, shapes)
+
+
+def test_differential_prints_dx_for_a_variable():
+    from matcalc.tree import Expr
+    x, A = matcalc.parse("x", VEC), matcalc.parse("A", MAT)
+    assert str(Expr("d", (x,), x.shape)) == "dx"
+    assert str(Expr("d", (A,), A.shape)) == "dA"
+    xt = matcalc.parse("x'", VEC)
+    assert str(Expr("d", (xt,), xt.shape)) == "d(xᵀ)"
 
 
 def test_enough_cases():

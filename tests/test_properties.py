@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import SHAPES, mutated, well_shaped_with_shape
+from strategies import SHAPES, expr, mutated, well_shaped_with_shape
+from test_latex import double_superscript
 
 import matcalc
 from matcalc.printing.latex import to_latex
@@ -36,7 +37,8 @@ def check_roundtrip(case):
     again = matcalc.parse(printed, SHAPES)
     assert again == e, (text, printed, str(again))
     assert all(n.rebuild(*n.args) == n for n in e.walk())
-    assert isinstance(to_latex(e), str)
+    tex = to_latex(e)
+    assert double_superscript(tex) is None, (text, tex)
 
 
 def check_only_matcalc_errors(text, shapes=None):
@@ -56,6 +58,17 @@ def check_only_matcalc_errors(text, shapes=None):
 @given(well_shaped_with_shape())
 def test_well_shaped_expressions_round_trip(case):
     check_roundtrip(case)
+
+
+@settings(max_examples=300, deadline=None)
+@given(expr(("n", 1), 3), expr(("n", 1), 3), expr(("m", 1), 3), st.sampled_from(["⊙", "⊘"]))
+def test_elementwise_chain_left_of_a_juxtaposition_is_parenthesised(u, v, w, op):
+    """`u ⊙ v wᵀ` is (u ⊙ v) wᵀ (left-associative), and prints so."""
+    e = matcalc.parse(f"({u}) {op} ({v}) ({w})'", SHAPES)
+    assert e.op == "matmul" and e.args[0].op in ("mul", "div"), str(e)
+    printed = str(e)
+    assert printed.startswith(f"({e.args[0]}) "), printed
+    assert matcalc.parse(printed, SHAPES) == e
 
 
 @settings(max_examples=600, deadline=None)

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..tree import Expr
+from ..tree import SCALAR, Expr
 
 # higher binds tighter
 PREC = {
     "add": 10, "sub": 10,
-    "mul": 20, "div": 20, "matmul": 20, "dot": 20, "kron": 20,
+    "mul": 20, "div": 20, "matmul": 20, "dot": 20,
     "neg": 30,
     "pow": 40,
     "T": 50,
-    "atom": 60,
+    "atom": 60,      # names, numbers, calls: kron(A, B) and diag(x) print as calls
 }
 
 
 class PrintError(Exception):
     pass
+
+
+def ewise_of_arrays(e: Expr) -> bool:
+    """An element-wise product or quotient of two arrays (⊙, ⊘).  Left of a juxtaposition it
+    is parenthesised: `u ⊙ v xᵀ` is (u ⊙ v) xᵀ, as the parser reads it, but looks like
+    u ⊙ (v xᵀ)."""
+    return e.op in ("mul", "div") and all(a.shape not in (None, SCALAR) for a in e.args)
 
 
 class Printer:

@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from ..tree import SCALAR, Expr
-from .base import PREC, Printer, format_number
+from .base import PREC, Printer, ewise_of_arrays, format_number
 
 # functions LaTeX knows by name; the rest are \operatorname
 _NAMED = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
@@ -135,6 +135,8 @@ class LatexPrinter(Printer):
         a, b = e.args
         p = PREC["mul"]
         left, right = self.paren(a, p), self.paren(b, PREC["pow"])
+        if ewise_of_arrays(a):
+            left = self.wrap(left)         # as the text printer: (u ⊙ v) xᵀ
         if b.op == "num" and b.value < 0:
             right = self.wrap(right)
         # two numbers side by side would read as one: 2 \times 3
@@ -162,15 +164,26 @@ class LatexPrinter(Printer):
     def _print_neg(self, e):
         return "-" + self.paren(e.args[0], PREC["neg"])
 
+    def script_base(self, e: Expr) -> str:
+        """The base of a superscript, parenthesised when it carries one already:
+        `X^{-1}^T` is a double superscript, which TeX rejects."""
+        s = self.paren(e, PREC["atom"])
+        if e.op == "inv" or (e.op == "num" and "^" in s):
+            s = self.wrap(s)
+        return s
+
     def _print_pow(self, e):
-        base = self.paren(e.args[0], PREC["atom"])
-        return f"{base}^{{{self.doprint(e.args[1])}}}"
+        return f"{self.script_base(e.args[0])}^{{{self.doprint(e.args[1])}}}"
 
     def _print_T(self, e):
-        return self.paren(e.args[0], PREC["atom"]) + "^T"
+        if e.args[0].op == "inv":                # (X^{-1})^T = X^{-T}
+            return self.script_base(e.args[0].args[0]) + "^{-T}"
+        return self.script_base(e.args[0]) + "^T"
 
     def _print_inv(self, e):
-        return self.paren(e.args[0], PREC["atom"]) + "^{-1}"
+        if e.args[0].op == "T":                  # (X^T)^{-1} = X^{-T}
+            return self.script_base(e.args[0].args[0]) + "^{-T}"
+        return self.script_base(e.args[0]) + "^{-1}"
 
     def _print_d(self, e):
         inner = e.args[0]

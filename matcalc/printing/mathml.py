@@ -18,7 +18,7 @@ import html
 import re
 
 from ..tree import SCALAR, Expr
-from .base import PREC, Printer, format_number
+from .base import PREC, Printer, ewise_of_arrays, format_number
 
 _FUNC = {"sigmoid": "σ", "tr": "tr", "logdet": "log det"}
 _SCRIPTED = ("pow", "T", "inv")
@@ -112,6 +112,8 @@ class MathMLPrinter(Printer):
     def _juxt(self, e):
         a, b = e.args
         left, right = self.paren(a, PREC["mul"]), self.paren(b, PREC["pow"])
+        if ewise_of_arrays(a):
+            left = self.wrap(left)         # as the text printer: (u ⊙ v) xᵀ
         if b.op == "num" and b.value < 0:
             right = self.wrap(right)
         if b.op == "num" or (a.op == "num" and right.startswith("<mn")):

@@ -7,7 +7,7 @@ element-wise product of two arrays, `·` the dot product, `ᵀ` the transpose.
 from __future__ import annotations
 
 from ..tree import SCALAR, Expr
-from .base import PREC, Printer, format_number
+from .base import PREC, Printer, ewise_of_arrays, format_number
 
 FUNC_NAMES = {"tr": "tr"}
 
@@ -57,6 +57,8 @@ class TextPrinter(Printer):
         if a.op == "div" or (a.op == "num" and a.value.denominator != 1 and
                              self.prec(a) == PREC["div"]):
             left = self.wrap(left)         # (2 / N) x, never 2 / N x
+        elif ewise_of_arrays(a):
+            left = self.wrap(left)         # (u ⊙ v) xᵀ, never u ⊙ v xᵀ
         # the right operand of a juxtaposition is a power: no leading minus, no product
         right = self.paren(b, PREC["pow"])
         if b.op == "num" and b.value < 0:
@@ -85,7 +87,11 @@ class TextPrinter(Printer):
         return self.paren(e.args[0], PREC["T"]) + "ᵀ"
 
     def _print_d(self, e):
-        return f"d({self.doprint(e.args[0])})"
+        # dx for a variable (differentials appear in steps only, never in a parsed result)
+        inner = e.args[0]
+        if inner.op == "var":
+            return "d" + inner.value
+        return f"d({self.doprint(inner)})"
 
     def _call(self, name, args):
         return f"{name}({', '.join(self.doprint(a) for a in args)})"
