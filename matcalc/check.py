@@ -206,14 +206,22 @@ def _fraction(v):
 
 # -- numeric ----------------------------------------------------------------------------------
 
-def _run_numeric(problem, user_sizes, seed) -> MethodResult:
-    import numpy as np
+def method_setup(name, problem, defaults, user_sizes):
+    """(sizes, S, T, full shape, done) for one method: `done(passed, worst, note)` makes its
+    MethodResult with the time since this call."""
     start = time.perf_counter()
-    sizes = assign_sizes(problem.size_names, NUMERIC_SIZES, user_sizes)
+    sizes = assign_sizes(problem.size_names, defaults, user_sizes)
     S, T, full = problem.at(sizes)
 
     def done(passed, worst, note):
-        return MethodResult("numeric", passed, sizes, worst, time.perf_counter() - start, note)
+        return MethodResult(name, passed, sizes, worst, time.perf_counter() - start, note)
+
+    return sizes, S, T, full, done
+
+
+def _run_numeric(problem, user_sizes, seed) -> MethodResult:
+    import numpy as np
+    sizes, S, T, full, done = method_setup("numeric", problem, NUMERIC_SIZES, user_sizes)
 
     if problem.order > 2:
         return done(None, None, "central differences are implemented up to order 2")

@@ -14,7 +14,7 @@ import math
 import time
 
 from .check import (EXACT_POINTS, EXACT_SIZES, EXACT_TIME_LIMIT, MAX_EXACT_ENTRIES,
-                    PROOF_BUDGET, MethodResult, _fraction, _orientation, assign_sizes,
+                    PROOF_BUDGET, MethodResult, _fraction, _orientation, method_setup,
                     sample_points)
 from .sympy_bridge import entry_symbols, to_sympy_explicit
 
@@ -58,12 +58,7 @@ def _tidy(sp, e):
 def run_exact(problem, user_sizes, seed) -> MethodResult:
     import numpy as np
     import sympy as sp
-    start = time.perf_counter()
-    sizes = assign_sizes(problem.size_names, EXACT_SIZES, user_sizes)
-    S, T, full = problem.at(sizes)
-
-    def done(passed, worst, note):
-        return MethodResult("exact", passed, sizes, worst, time.perf_counter() - start, note)
+    sizes, S, T, full, done = method_setup("exact", problem, EXACT_SIZES, user_sizes)
 
     entries = math.prod(full)
     if entries > MAX_EXACT_ENTRIES:

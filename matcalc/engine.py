@@ -12,7 +12,7 @@ shape of x.
 from __future__ import annotations
 
 from .errors import UnsupportedError
-from .patterns import CONDITIONS, Instantiator, match, mk
+from .patterns import Instantiator, match, mk
 from .rulebook import Rulebook, split_terms
 from .tree import SCALAR, Expr, count, zeros
 from .printing.text import to_text

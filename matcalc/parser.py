@@ -86,7 +86,7 @@ def parse_raw(text: str, *, pattern: bool = False) -> Expr:
         raise ParseError(f"expected the expression as text, got {type(text).__name__}",
                          label="not-text")
     _check_text(text)
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput
     parser = _lark()
     start = "pattern" if pattern else "start"
     try:

@@ -121,7 +121,7 @@ def _heading(t: Table) -> str:
 
 def _cells(row: Row, math, text, code, sep=" · "):
     """The six cells of a row; `math(derivation)`, `text(str)`, `code(str)` format them."""
-    r, ex, d = row.rule, row.example, row.derivation
+    r, ex = row.rule, row.example
     paper = text(r.paper) if (r.paper and row.first) else (text("″") if r.paper else "")
     return [code(ex["expr"]), text(shapes_text(ex)), code(ex["wrt"]), math(row),
             paper, code(r.id) + (sep + text(r.cite()) if r.cite() else "")]

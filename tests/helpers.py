@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import matcalc
-from matcalc.patterns import mk
 from matcalc.simplify import present, simplify
 
 

@@ -66,6 +66,13 @@ def _run(text, wrt, exact_limit=60):
     COUNTS["proved"] += 1
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts():
+    yield
+    # shown with `pytest -s` (the slow profile's run prints it for the record)
+    print(f"\nfuzzed derivations: {COUNTS}")
+
+
 REGRESSIONS = [
     # (text, wrt) found by this fuzzer; each was a bug, fixed, and stays as a case
     ("sum(x z)", "z"),

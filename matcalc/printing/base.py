@@ -54,6 +54,37 @@ class Printer:
     def wrap(self, s: str) -> str:
         return f"({s})"
 
+    # -- shared by every printer: infix sums and the operands of a juxtaposition ------
+    SYMBOLS = {"add": "+", "sub": "-"}
+
+    def join(self, left: str, sym: str, right: str) -> str:
+        return f"{left} {sym} {right}"
+
+    def _binop(self, e: Expr, sym: str | None = None) -> str:
+        p = PREC[e.op]
+        return self.join(self.paren(e.args[0], p), sym or self.SYMBOLS[e.op],
+                         self.paren(e.args[1], p + 1))
+
+    def _print_add(self, e):
+        return self._binop(e)
+
+    def _print_sub(self, e):
+        return self._binop(e)
+
+    def wraps_left_of_juxt(self, a: Expr) -> bool:
+        """`u ⊙ v xᵀ` is (u ⊙ v) xᵀ as the parser reads it, but looks like u ⊙ (v xᵀ)."""
+        return ewise_of_arrays(a)
+
+    def juxt_operands(self, a: Expr, b: Expr) -> tuple[str, str]:
+        """The two sides of a product written by juxtaposition; the right one is a power
+        (no leading minus, no product), as the grammar reads it."""
+        left, right = self.paren(a, PREC["mul"]), self.paren(b, PREC["pow"])
+        if self.wraps_left_of_juxt(a):
+            left = self.wrap(left)
+        if b.op == "num" and b.value < 0:
+            right = self.wrap(right)
+        return left, right
+
 
 def _is_decimal(v: Fraction) -> bool:
     d = v.denominator

@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from ..tree import SCALAR, Expr
-from .base import PREC, Printer, ewise_of_arrays, format_number
+from .base import PREC, Printer, format_number
 
 # functions LaTeX knows by name; the rest are \operatorname
 _NAMED = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
@@ -121,24 +121,9 @@ class LatexPrinter(Printer):
         return "I"
 
     # -- operators -------------------------------------------------------------------
-    def _binop(self, e, sym):
-        p = PREC[e.op]
-        return f"{self.paren(e.args[0], p)} {sym} {self.paren(e.args[1], p + 1)}"
-
-    def _print_add(self, e):
-        return self._binop(e, "+")
-
-    def _print_sub(self, e):
-        return self._binop(e, "-")
-
     def _juxt(self, e):
         a, b = e.args
-        p = PREC["mul"]
-        left, right = self.paren(a, p), self.paren(b, PREC["pow"])
-        if ewise_of_arrays(a):
-            left = self.wrap(left)         # as the text printer: (u ⊙ v) xᵀ
-        if b.op == "num" and b.value < 0:
-            right = self.wrap(right)
+        left, right = self.juxt_operands(a, b)
         # two numbers side by side would read as one: 2 \times 3
         sep = r" \times " if b.op == "num" or (a.op == "num" and right[:1].isdigit()) else " "
         return left + sep + right

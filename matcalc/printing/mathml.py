@@ -18,7 +18,7 @@ import html
 import re
 
 from ..tree import SCALAR, Expr
-from .base import PREC, Printer, ewise_of_arrays, format_number
+from .base import PREC, Printer, format_number
 
 _FUNC = {"sigmoid": "σ", "tr": "tr", "logdet": "log det"}
 _SCRIPTED = ("pow", "T", "inv")
@@ -99,23 +99,14 @@ class MathMLPrinter(Printer):
         return "<mi>I</mi>"
 
     # -- operators -------------------------------------------------------------------
-    def _binop(self, e, sym):
-        p = PREC[e.op]
-        return _row(self.paren(e.args[0], p), _mo(sym), self.paren(e.args[1], p + 1))
+    SYMBOLS = {"add": "+", "sub": "−"}
 
-    def _print_add(self, e):
-        return self._binop(e, "+")
-
-    def _print_sub(self, e):
-        return self._binop(e, "−")
+    def join(self, left, sym, right):
+        return _row(left, _mo(sym), right)
 
     def _juxt(self, e):
         a, b = e.args
-        left, right = self.paren(a, PREC["mul"]), self.paren(b, PREC["pow"])
-        if ewise_of_arrays(a):
-            left = self.wrap(left)         # as the text printer: (u ⊙ v) xᵀ
-        if b.op == "num" and b.value < 0:
-            right = self.wrap(right)
+        left, right = self.juxt_operands(a, b)
         if b.op == "num" or (a.op == "num" and right.startswith("<mn")):
             return _row(left, _mo("×"), right)
         return _row(left, _THIN, right)

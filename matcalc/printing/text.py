@@ -34,16 +34,6 @@ class TextPrinter(Printer):
     def _print_eye(self, e):
         return "I"
 
-    def _binop(self, e, sym):
-        p = PREC[e.op]
-        return f"{self.paren(e.args[0], p)} {sym} {self.paren(e.args[1], p + 1)}"
-
-    def _print_add(self, e):
-        return self._binop(e, "+")
-
-    def _print_sub(self, e):
-        return self._binop(e, "-")
-
     def _print_div(self, e):
         return self._binop(e, "/")
 
@@ -51,18 +41,13 @@ class TextPrinter(Printer):
         p = PREC["dot"]
         return f"{self.paren(e.args[0], p)}·{self.paren(e.args[1], p + 1)}"
 
+    def wraps_left_of_juxt(self, a):
+        # (2 / N) x, never 2 / N x; (u ⊙ v) xᵀ, never u ⊙ v xᵀ
+        return a.op == "div" or (a.op == "num" and a.value.denominator != 1 and
+                                 self.prec(a) == PREC["div"]) or ewise_of_arrays(a)
+
     def _juxt(self, a, b):
-        p = PREC["mul"]
-        left = self.paren(a, p)
-        if a.op == "div" or (a.op == "num" and a.value.denominator != 1 and
-                             self.prec(a) == PREC["div"]):
-            left = self.wrap(left)         # (2 / N) x, never 2 / N x
-        elif ewise_of_arrays(a):
-            left = self.wrap(left)         # (u ⊙ v) xᵀ, never u ⊙ v xᵀ
-        # the right operand of a juxtaposition is a power: no leading minus, no product
-        right = self.paren(b, PREC["pow"])
-        if b.op == "num" and b.value < 0:
-            right = self.wrap(right)
+        left, right = self.juxt_operands(a, b)
         return f"{left} {right}"
 
     def _print_mul(self, e):
