@@ -131,8 +131,10 @@ class Derivation:
     def _repr_latex_(self) -> str:
         from .printing.latex import to_latex
         lhs = to_latex(self.expr)
-        var = ", ".join(self.wrt)
-        return f"$\\frac{{\\partial}}{{\\partial {var}}} {lhs} = {self.latex}$"
+        var = ", ".join(to_latex(Expr("var", (), self.var_shapes[w], w)) for w in self.wrt)
+        d = "\\partial" if self.order == 1 else "\\partial^2"
+        den = f"\\partial {var}" if self.order == 1 else f"\\partial {var}^2"
+        return f"$\\frac{{{d}}}{{{den}}} {lhs} = {self.latex}$"
 
     @functools.cached_property
     def steps(self) -> list:

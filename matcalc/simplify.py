@@ -126,7 +126,7 @@ def _build(t: _Term) -> Expr:
         # a coefficient block in front: (2 / N) rest
         k = mk("div", num(p), _product_of(down))
         return mk("mul", k, rest)
-    negate = p < 0 and (abs(p) == 1 or rest is None or not down)
+    negate = p == -1 and rest is not None          # -x, -(xᵀ A); but -2 x, -1 / x^2
     lead = -p if negate else p
     if lead != 1 or rest is None:
         rest = _product_of([num(lead)] + up + ([t.core] if t.core is not None else []))
