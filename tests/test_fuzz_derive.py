@@ -86,6 +86,9 @@ REGRESSIONS = [
     ("logdet((A') @ A)", "A"),
     # SymPy leaves d sign(log a)/da unevaluated and cannot substitute numbers into it
     ("sign(log(a))", "a"),
+    # tan(tan(x)) near a pole: central differences are less accurate than the tolerance
+    # (the exact method proves it; the numeric one now says where it cannot tell)
+    ("exp(tan(tan(x'))) @ x", "x"),
 ]
 
 

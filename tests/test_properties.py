@@ -129,9 +129,14 @@ def test_slow_random_text(text):
 def test_slow_grammar_generated_text(data):
     """Text the grammar itself generates (0.3 s an example: kept small)."""
     lark_ext = pytest.importorskip("hypothesis.extra.lark")
-    from matcalc.parser import _lark
+    from lark import Lark
+
+    from matcalc.resources import grammar_path
+    # a grammar object of its own: one loaded from Lark's cache has no `.grammar` for
+    # from_lark to read
+    grammar = Lark.open(str(grammar_path()), parser="lalr", start=["start", "pattern"])
     names = st.sampled_from(["x", "y", "A", "w", "β"])
-    text = data.draw(lark_ext.from_lark(_lark(), start="start", explicit={
+    text = data.draw(lark_ext.from_lark(grammar, start="start", explicit={
         "NAME": names, "CALLNAME": st.sampled_from(["exp", "max", "sum", "tr", "foo"]),
         "NUMBER": st.sampled_from(["0", "2", "0.5", "1e-3"]),
         "PVAR": st.just("?u")}))
