@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys as _sys
 
-from .errors import (CheckError, MatcalcError, ParseError, RuleFileError, ShapeError,
-                     UnsupportedError)
+from .errors import (CheckError, InternalError, MatcalcError, ParseError, RuleFileError,
+                     ShapeError, UnsupportedError, UsageError)
 from .api import parse, parse_with_shapes
 
 # Derivation walks trees recursively; the parser bounds their depth, this gives it room.
@@ -31,4 +31,5 @@ def hessian(expr, wrt, shapes=None):
 
 
 __all__ = ["parse", "parse_with_shapes", "derive", "hessian", "MatcalcError", "ParseError",
-           "ShapeError", "UnsupportedError", "RuleFileError", "CheckError", "__version__"]
+           "ShapeError", "UnsupportedError", "RuleFileError", "CheckError", "UsageError",
+           "InternalError", "__version__"]

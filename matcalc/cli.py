@@ -78,6 +78,9 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except MatcalcError as e:
+        if e.exit_status == EX_INTERNAL:
+            _error(f"{e}\n  please report it (run with MATCALC_DEBUG=1 for the traceback)")
+            return EX_INTERNAL
         _error(str(e))
         return 2
     except KeyboardInterrupt:
@@ -133,8 +136,8 @@ def run_derive(args) -> int:
     import matcalc
     text = _read_expr(args.expr)
     shapes = parse_shapes(args.shape)
-    wrt = [w.strip() for w in args.wrt.split(",") if w.strip()]
-    if not wrt:
+    wrt = [w.strip() for w in args.wrt.split(",")]
+    if not all(wrt):
         raise UsageError("--wrt needs a variable name", hint="e.g. --wrt w or --wrt x,y",
                          label="bad-wrt")
     if args.with_check and args.format not in ("numpy", "pytorch", "jax"):

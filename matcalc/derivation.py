@@ -10,10 +10,11 @@ Invariant: `Derivation.result` has the shape DESIGN §3 promises, and it is simp
 from __future__ import annotations
 
 import functools
+import re
 
 from .api import parse_with_shapes
 from .engine import Engine
-from .errors import MatcalcError, ShapeError, UnsupportedError
+from .errors import InternalError, MatcalcError, UnsupportedError
 from .patterns import mk
 from .rulebook import load
 from .shapes import parse_decl
@@ -21,11 +22,21 @@ from .simplify import present, simplify
 from .tree import SCALAR, Expr, count, format_shape, num, zeros
 
 
+_NAME = re.compile(r"[A-Za-z_\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff\u2080-\u2089]*")
+
+
 def _wrt_list(wrt) -> list[str]:
     if isinstance(wrt, str):
         names = [w.strip() for w in wrt.split(",")]
+    elif isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
+        names = [w.strip() for w in wrt]
     else:
-        names = [str(w).strip() for w in wrt]
+        raise MatcalcError(f"wrt must be a name or a list of names, not {type(wrt).__name__}",
+                           label="bad-wrt")
+    bad = [n for n in names if n and not _NAME.fullmatch(n)]
+    if bad:
+        raise MatcalcError(f"{bad[0]!r} is not a variable name", label="bad-wrt",
+                           hint="a name starts with a letter: x, W1, x_i, β")
     if not names or any(not n for n in names):
         raise MatcalcError("name the variable(s) to differentiate by, e.g. wrt='x' or "
                            "wrt=['x', 'y']", label="no-wrt")
@@ -231,13 +242,14 @@ def derive(text: str, wrt, shapes=None, order: int = 1, layout: str = "numerator
             raise UnsupportedError("a Hessian needs a scalar expression and one variable",
                                    label="bad-hessian")
         x = names[0]
-        if var_shapes[x] != SCALAR and not (var_shapes[x][1] == 1):
+        if var_shapes[x] != SCALAR and var_shapes[x][0] != 1 and var_shapes[x][1] != 1:
             raise UnsupportedError(f"the Hessian by the {format_shape(var_shapes[x])} variable "
-                                   f"{x} is a tensor; matcalc takes Hessians by scalars and "
-                                   f"column vectors", label="tensor-derivative")
+                                   f"{x} is a tensor of order 4; matcalc takes Hessians by "
+                                   f"scalars and vectors", label="tensor-derivative")
         eng = Engine(rb, x, var_shapes[x])
         J, how = identify(eng, expr, eng.differential(expr))
-        grad = simplify(mk("T", J) if var_shapes[x] != SCALAR else J)   # a column
+        grad = simplify(mk("T", J) if var_shapes[x][1] == 1 and var_shapes[x] != SCALAR
+                        else J)                                       # shaped like x
         first = (grad, how)
         eng2 = Engine(rb, x, var_shapes[x])
         H, how2 = identify(eng2, grad, eng2.differential(grad))
@@ -296,5 +308,5 @@ def _assert_shape(result, yshape, xshapes, order, layout):
             want = want[::-1]
     got = tuple(_size_text(d) for d in result.shape)
     if got != tuple(_size_text(d) for d in want):
-        raise ShapeError(f"internal: the derivative has shape {format_shape(result.shape)}, "
-                         f"expected {want}", label="internal")
+        raise InternalError(f"the derivative has shape {format_shape(result.shape)}, expected "
+                            f"{want}", label="internal")

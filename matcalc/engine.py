@@ -11,7 +11,7 @@ shape of x.
 """
 from __future__ import annotations
 
-from .errors import UnsupportedError
+from .errors import InternalError, UnsupportedError
 from .patterns import Instantiator, match, mk
 from .rulebook import Rulebook, split_terms
 from .tree import SCALAR, Expr, count, zeros
@@ -96,8 +96,10 @@ class Engine:
             else:
                 out = mk("add" if sign > 0 else "sub", out, value)
         if out is not None and out.shape != e.shape:
-            # a scalar's differential inside an array node: scalar expansion by 1⃗ (R-X0)
-            out = mk("mul", Expr("ones", (), e.shape), out)
+            # scalar expansion is written out in rules/ (ones(?x) * d(?z)); a rule that
+            # returns another shape is a bug, not something to paper over
+            raise InternalError(f"rule {rule.id} gives d({to_text(e)}) the shape "
+                                f"{_fmt(out.shape)}, not {_fmt(e.shape)}", label="internal")
         return out
 
     # -- forward identification: dy = J dx --------------------------------------------------------
@@ -119,10 +121,14 @@ class Engine:
         else:
             rule, binds = self._first("forward", lambda r: r.lhs, L, self.lin_ctx)
             if rule is None:
+                vectors = all(s[0] == 1 or s[1] == 1 for s in (L.shape, self.x.shape))
                 raise UnsupportedError(
-                    f"cannot read a Jacobian off {to_text(L)!r}: a derivative of this shape "
-                    f"({_fmt(L.shape)} by {_fmt(self.x.shape)}) needs tensors",
-                    label="tensor-derivative")
+                    f"cannot read a Jacobian off {to_text(L)!r}: " + (
+                        "no jac rule in rules/ passes through it" if vectors else
+                        f"the derivative of a {_fmt(L.shape)} array by a "
+                        f"{_fmt(self.x.shape)} one has order "
+                        f"{sum(d != 1 for d in L.shape + self.x.shape)}"),
+                    label="no-rule" if vectors else "tensor-derivative")
             self.trace.append((rule, L))
             out = Instantiator({"jac": self.jac})(rule.rhs, binds)
         self._jac[L] = out

@@ -56,6 +56,12 @@ class RuleFileError(MatcalcError):
     kind = "rule file error"
 
 
+class InternalError(MatcalcError):
+    """matcalc broke one of its own invariants (a bug, not the user's input): exit 70."""
+    kind = "internal error"
+    exit_status = 70
+
+
 class CheckError(MatcalcError):
     """A verification could not be carried out (not: a derivative that failed it)."""
     kind = "check error"

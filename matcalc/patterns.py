@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .errors import ShapeError, UnsupportedError
+from .errors import InternalError, ShapeError, UnsupportedError
+
+
+class RuleShapeError(InternalError):
+    """A rule's template did not fit the shapes it was applied to (a bug in rules/)."""
 from .shapes import shape_of
 from .tree import SCALAR, Expr, count, eye, num, ones, size, zeros
 
@@ -147,8 +151,10 @@ class Instantiator:
                 return ones(a.shape)
             if op == "zeros_like":
                 return zeros(a.shape)
-            if op == "eye_like":
-                return eye(a.shape[0]) if a.shape != SCALAR else num(1)
+            if op == "eye_like":     # the identity on the entries along ?u's length
+                if a.shape == SCALAR:
+                    return num(1)
+                return eye(a.shape[1] if a.shape[0] == 1 else a.shape[0])
             return count_expr(a.shape)
         if op in ("ones", "zeros", "eye", "var", "juxt"):
             raise UnsupportedError(f"template node '{op}' has no shape (use ones(?u) etc.)")
@@ -156,8 +162,8 @@ class Instantiator:
         try:
             return mk(op, *args)
         except ShapeError as e:
-            raise ShapeError(f"rule template builds an ill-shaped '{op}': {e.message}",
-                             label="rule-shape") from None
+            raise RuleShapeError(f"a rule template builds an ill-shaped '{op}': {e.message}",
+                                 label="rule-shape") from None
 
 
 def is_fraction(v) -> bool:

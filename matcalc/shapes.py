@@ -38,6 +38,9 @@ def parse_decl(decl, name: str = "?"):
     """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols)."""
     if isinstance(decl, tuple) or isinstance(decl, list):
         parts = list(decl)
+    elif not isinstance(decl, (str, int)) or isinstance(decl, bool):
+        raise ShapeError(f"the shape declared for {name} is {decl!r}; write 'scalar', 'n' or "
+                         f"'m,n'", label="bad-declaration")
     else:
         s = str(decl).strip()
         if s.lower() in ("scalar", "()", ""):

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .patterns import SIMPLIFY_CTX as _CTX, Instantiator, match, mk
+from .patterns import SIMPLIFY_CTX as _CTX, Instantiator, RuleShapeError, match, mk
+from .errors import ShapeError
 from .rulebook import load
 from .tree import SCALAR, Expr, num, ones
 
@@ -45,6 +46,8 @@ class _Term:
         if self.core is not None or (self.coef != 1 and k.denominator != 1) or \
                 (self.coef == 0 and k < 0):
             return None
+        if k.denominator != 1 and any(e != 1 for e in self.factors.values()):
+            return None                 # (x^2)^(1/2) is |x|, not x: keep it as written
         if abs(k) > 64:
             return None
         return _Term(self.coef ** int(k) if k.denominator == 1 else self.coef,
@@ -113,6 +116,8 @@ def _product_of(factors: list) -> Expr | None:
 
 def _build(t: _Term) -> Expr:
     """coef · Π factors^k · core, readable: `(2 / N) sum(u)`, `6 x^2 cos(x^3) / sin(x^3)`."""
+    if not t.factors and t.core is None:
+        return num(t.coef)                       # a number stays one number: -1/2
     position = {b: i for i, b in enumerate(t.factors)}
     items = sorted(t.factors.items(), key=lambda it: _factor_order(it, position))
     up = [_power(b, k) for b, k in items if k > 0]
@@ -180,8 +185,8 @@ def canon(e: Expr) -> Expr:
     if op == "T" and _is_matrix_literal(e.args[0]):
         rows = [r.args[0].args for r in e.args[0].args]
         return mk("vcat", *(mk("T", mk("vcat", *col)) for col in zip(*rows)))
-    if op not in ("add", "sub", "neg", "mul", "div", "pow", "num"):
-        return e
+    if op not in ("add", "sub", "neg", "mul", "div", "pow"):
+        return e                        # a bare number (1/2 too) stays a number
     if op == "pow" and not (e.args[1].op == "num" and e.shape == SCALAR):
         return e
     terms, order = {}, []
@@ -248,8 +253,12 @@ def present(e: Expr) -> Expr:
         m = n if args == n.args else n.rebuild(*args)
         if m.op == "mul" and m.args[0].shape == SCALAR and m.args[1].op == "matmul":
             m = attach(m.args[0], m.args[1])
+        elif m.op == "ones" and m.shape[0] != 1 and m.shape[1] != 1:
+            # a matrix of ones prints as 𝟏 𝟏ᵀ: `𝟏` alone reads as a vector
+            r, c = m.shape
+            m = mk("matmul", Expr("ones", (), (r, 1)), mk("T", Expr("ones", (), (c, 1))))
         memo[n] = m
-    return memo[e]
+    return left_associate(memo[e])
 
 
 # -- the rewriting strategy -----------------------------------------------------------------------
@@ -272,8 +281,8 @@ def _rewrite_once(e: Expr, record) -> Expr:
             continue
         try:
             out = inst(rule.rhs, binds)
-        except Exception:
-            continue
+        except (ShapeError, RuleShapeError):
+            continue                    # e.g. a mixed product whose factors do not conform
         if out.shape != e.shape:
             continue                    # a rewrite never changes a shape
         if record is not None:
