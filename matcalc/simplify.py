@@ -162,7 +162,10 @@ def _positive(t: _Term) -> _Term:
         if k == 1 and b.op == "sub":
             f = dict(t.factors)
             del f[b]
-            f[canon(mk("neg", b))] = Fraction(1)
+            flipped = canon(mk("neg", b))
+            f[flipped] = f.get(flipped, 0) + 1          # (b − c) may be a factor already
+            if f[flipped] == 0:
+                del f[flipped]
             return _Term(-t.coef, f, t.core)
     if t.core is not None:
         flipped = _flip(t.core)

@@ -91,6 +91,9 @@ REGRESSIONS = [
     ("exp(tan(tan(x'))) @ x", "x"),
     # sin of e^(e^(e^a)) ~ sin(10⁶): central differences step over whole periods
     ("sin(exp(exp(exp(a))))", "a"),
+    # a WRONG answer (b (b - c) instead of b / (b - c)): carrying a sign into (c - b)
+    # overwrote the exponent of an existing factor (b - c)^-2 in the normal form
+    ("b / ((b - c) / a)", "a"),
 ]
 
 
