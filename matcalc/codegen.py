@@ -16,8 +16,8 @@ from __future__ import annotations
 import keyword
 
 from .errors import UnsupportedError
-from .printing.code import (BACKENDS, IMPORTS, CodePrinter, helper_source, pull_negations,
-                            rank)
+from .printing.code import (BACKENDS, IMPORTS, CodePrinter, helper_source, rank)
+from .printing.reorder import pull_negations
 from .tree import SCALAR, format_shape
 
 RESERVED = {"np", "torch", "jax", "jnp", "value", "grad", "hess", "rng", "t", "seed", "delta",

@@ -1,0 +1,142 @@
+"""Tree transforms that prepare a closed form for code: negations pulled out of products
+(so equal subexpressions look equal to the CSE), and matrix-chain products ordered for the
+fewest flops with a vector multiplied first (`A B x` → `A (B x)`), sums distributed over a
+vector.
+
+Owns: `pull_negations`, `order_products`, `rank`.  Invariant: values are unchanged; only the
+association of products and the place of signs move.
+"""
+from __future__ import annotations
+
+from ..tree import SCALAR, Expr
+
+PRODUCTS = ("matmul", "mul", "dot", "kron")
+
+
+def rank(shape) -> int:
+    return sum(1 for d in shape if d != 1)
+
+
+def pull_negations(e):
+    """The same value with every negation taken out of products (`(-y) ⊙ u` → `-(y ⊙ u)`,
+    `--u` → `u`), so that equal subexpressions look equal to the CSE; the printer then puts
+    each negation back on the smallest factor."""
+    memo: dict = {}
+    for n in e.walk():
+        args = tuple(memo[a] for a in n.args)
+        if n.op in PRODUCTS and any(a.op == "neg" for a in args):
+            sign, core = 1, []
+            for a in args:
+                while a.op == "neg":
+                    sign, a = -sign, a.args[0]
+                core.append(a)
+            new = n.rebuild(*core)
+            new = Expr("neg", (new,), n.shape) if sign < 0 else new
+        elif n.op == "neg" and args[0].op == "neg":
+            new = args[0].args[0]
+        else:
+            new = n if args == n.args else n.rebuild(*args)
+        memo[n] = new
+    return memo[e]
+
+
+# -- evaluation order of matrix products ----------------------------------------------------
+
+_BIG = 1000     # a named size, for costing: much larger than 1, the same for every name
+
+
+def _size(d) -> int:
+    if isinstance(d, int):
+        return d
+    total = 0
+    for term in str(d).split("+"):
+        factor = 1
+        for f in term.split("*"):
+            factor *= int(f) if f.isdigit() else _BIG
+        total += factor
+    return total
+
+
+def _flops(r, k, c) -> int:
+    """Multiplications in an r×k by k×c product."""
+    return _size(r) * _size(k) * _size(c)
+
+
+def _factors(e) -> list:
+    return _factors(e.args[0]) + _factors(e.args[1]) if e.op == "matmul" else [e]
+
+
+def _tree_cost(e) -> int:
+    if e.op != "matmul":
+        return 0
+    a, b = e.args
+    return _tree_cost(a) + _tree_cost(b) + _flops(a.shape[0], a.shape[1], b.shape[1])
+
+
+def _matmul(a, b):
+    """a @ b, distributed when a sum of matrices meets a vector: (B + C) v = B v + C v,
+    vᵀ (B + C) = vᵀ B + vᵀ C — two matrix-vector products instead of an n×n sum; likewise
+    a scalar factor of the matrix moves onto the product."""
+    if a.op == "neg":
+        inner = _matmul(a.args[0], b)
+        return Expr("neg", (inner,), inner.shape)
+    if b.op == "neg":
+        inner = _matmul(a, b.args[0])
+        return Expr("neg", (inner,), inner.shape)
+    for s, v, left in ((a, b, True), (b, a, False)):
+        vector = v.shape[1] == 1 if left else v.shape[0] == 1
+        if not vector or rank(s.shape) != 2:
+            continue
+        if s.op in ("add", "sub") and all(t.shape == s.shape for t in s.args):
+            terms = [_chain(_factors(t) + [v]) if left else _chain([v] + _factors(t))
+                     for t in s.args]
+            return Expr(s.op, tuple(terms), terms[0].shape)
+        if s.op == "mul" and SCALAR in (s.args[0].shape, s.args[1].shape):
+            # (c B) v = c (B v): scale the vector, not the matrix
+            c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
+            inner = _chain(_factors(m) + [v]) if left else _chain([v] + _factors(m))
+            return Expr("mul", (c, inner), inner.shape)
+    return Expr("matmul", (a, b), (a.shape[0], b.shape[1]))
+
+
+def _chain(fs: list):
+    """The product of the factors `fs` in the cheapest order (matrix-chain dynamic programme;
+    ties keep the left-to-right order)."""
+    k = len(fs)
+    if k == 1:
+        return fs[0]
+    best: dict = {}
+    for i in range(k):
+        best[i, i] = (0, None)
+    for length in range(2, k + 1):
+        for i in range(k - length + 1):
+            j = i + length - 1
+            cost, s = min((best[i, s][0] + best[s + 1, j][0] +
+                           _flops(fs[i].shape[0], fs[s].shape[1], fs[j].shape[1]), -s)
+                          for s in range(i, j))
+            best[i, j] = (cost, -s)
+
+    def build(i, j):
+        if i == j:
+            return fs[i]
+        s = best[i, j][1]
+        return _matmul(build(i, s), build(s + 1, j))
+    return build(0, k - 1)
+
+
+def order_products(e):
+    """The same value with its matrix products in a fast order: `A B x` → `A (B x)`,
+    `xᵀ (Aᵀ + A)` → `xᵀ Aᵀ + xᵀ A`.  A chain already as cheap as the best order is kept."""
+    memo: dict = {}
+    for n in e.walk():
+        args = tuple(memo[a] for a in n.args)
+        new = n if args == n.args else n.rebuild(*args)
+        if new.op == "matmul":
+            fs = _factors(new)
+            best = _chain(fs)
+            if _tree_cost(best) < _tree_cost(new) or best.op != "matmul":
+                new = best
+            else:
+                new = _matmul(*new.args) if len(fs) == 2 else new
+        memo[n] = new
+    return memo[e]
