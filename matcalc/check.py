@@ -274,9 +274,13 @@ def _difference_error(problem, env, sizes, S, J, rng) -> float:
         for n, part in zip(names, np.split(flat, cuts)):
             moved[n] = part.reshape(env[n].shape)
         with np.errstate(all="ignore"):
-            return Evaluator(moved, sizes)(problem.expr).reshape(-1)
+            try:
+                return Evaluator(moved, sizes)(problem.expr).reshape(-1)
+            except np.linalg.LinAlgError:      # singular next to the point: no derivative
+                return np.full(out_size, np.nan)
 
     N = flat0.size
+    out_size = int(np.prod(S)) if S else 1
     Jm = J.reshape(-1, *(N,) * problem.order)
     noise = 0.0
     if problem.order == 1:

@@ -94,6 +94,8 @@ REGRESSIONS = [
     # a WRONG answer (b (b - c) instead of b / (b - c)): carrying a sign into (c - b)
     # overwrote the exponent of an existing factor (b - c)^-2 in the normal form
     ("b / ((b - c) / a)", "a"),
+    # a singular matrix next to the sample point raised inside the finite differences
+    ("tr(-(-inv(-((A') @ A))))", "A"),
 ]
 
 
