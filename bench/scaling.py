@@ -35,6 +35,8 @@ def run(mode: str = "full", log=print) -> dict:
                                       budget=budget, warmup=0,
                                       min_repeats=3 if L <= 32 else 1)["median"]
                 rec["chars"] = len(str(d))
+                main, where = d.display()           # what `matcalc derive` prints
+                rec["display_chars"] = len(main) + sum(len(a) + len(b) + 3 for a, b in where)
                 if to_text_cse is not None:
                     main, defs = to_text_cse(d.result)
                     rec["cse_chars"] = cse_text_size(main, defs)
@@ -56,6 +58,7 @@ def run(mode: str = "full", log=print) -> dict:
             "time_exponent": loglog_slope(Ls, [r["time"] for r in ok]),
             "time_exponent_last_doubling": loglog_slope(Ls[-2:], [r["time"] for r in ok][-2:]),
             "chars_exponent": loglog_slope(Ls, [r["chars"] for r in ok]),
+            "display_chars_exponent": loglog_slope(Ls, [r.get("display_chars") for r in ok]),
             "cse_chars_exponent": loglog_slope(Ls, [r.get("cse_chars") for r in ok])
             if ok and "cse_chars" in ok[0] else None,
             "max_L": max(Ls) if Ls else None,

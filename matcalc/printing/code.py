@@ -48,7 +48,7 @@ _JAX.update({"sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus",
 
 _HELPERS = {
     "numpy": {
-        "_sigmoid": "def _sigmoid(z):\n    return np.exp(-np.logaddexp(0.0, -z))  # stable 1/(1+e^-z)",
+        "_sigmoid": "def _sigmoid(z):\n    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1+e^-z), stable, one transcendental",
         "_logsumexp": "def _logsumexp(a):\n    top = np.max(a)\n"
                       "    return top + np.log(np.sum(np.exp(a - top)))",
         "_softmax": "def _softmax(a):\n    e = np.exp(a - np.max(a))\n    return e / np.sum(e)"},
