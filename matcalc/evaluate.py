@@ -218,9 +218,11 @@ def _binary(ev, node):
     np = ev.np
     a, b = (ev.value(x) for x in node.args)
     op = node.op
-    if op == "mul" and isinstance(a, _Diag) and b.shape == (1, 1):
+    if op == "mul" and isinstance(a, _Diag) and isinstance(b, _Diag):
+        return _Diag(a.vec * b.vec)            # diag(u) ⊙ diag(v) = diag(u ⊙ v)
+    if op == "mul" and isinstance(a, _Diag) and not isinstance(b, _Diag) and b.shape == (1, 1):
         return _Diag(a.vec * b[0, 0])
-    if op == "mul" and isinstance(b, _Diag) and a.shape == (1, 1):
+    if op == "mul" and isinstance(b, _Diag) and not isinstance(a, _Diag) and a.shape == (1, 1):
         return _Diag(b.vec * a[0, 0])
     a, b = _dense(a), _dense(b)
     if op in ("max", "min"):

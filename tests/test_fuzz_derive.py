@@ -96,6 +96,8 @@ REGRESSIONS = [
     ("b / ((b - c) / a)", "a"),
     # a singular matrix next to the sample point raised inside the finite differences
     ("tr(-(-inv(-((A') @ A))))", "A"),
+    # the evaluator's lazy diag met another lazy diag in an element-wise product
+    ("tr(-exp(diag(x) * diag(x)))", "x"),
 ]
 
 
