@@ -282,11 +282,19 @@ def _reduce(ev, node):
     elif op == "tr":
         v = np.trace(a)
     elif op == "det":
-        v = np.linalg.det(a)
+        v = np.linalg.det(a) if _well_conditioned(np, a) else np.nan
     else:                              # logdet: log of a positive determinant, else nan
         sign, logabs = np.linalg.slogdet(a)
-        v = logabs if sign > 0 else np.nan
+        v = logabs if sign > 0 and _well_conditioned(np, a) else np.nan
     return np.full((1, 1), float(v))
+
+
+def _well_conditioned(np, a) -> bool:
+    """A matrix that floating point can invert meaningfully (a rank-deficient Gram matrix
+    XᵀX has a determinant of 1e-30, not 0: its log and inverse are noise, not values)."""
+    with np.errstate(all="ignore"):
+        c = np.linalg.cond(a)
+    return bool(np.isfinite(c) and c < 1e10)
 
 
 def _softmax(ev, node):
@@ -305,6 +313,8 @@ def _structural(ev, node):
     if op == "inv":
         if isinstance(vals[0], _Diag):
             return _Diag(1.0 / vals[0].vec)
+        if not _well_conditioned(np, vals[0]):
+            return np.full(vals[0].shape, np.nan)   # singular in floating point: undefined
         return np.linalg.inv(vals[0])
     vals = [_dense(v) for v in vals]
     if op == "dot":
