@@ -190,11 +190,14 @@ def sample_points(problem, sizes, rng, count, margin, rational=False):
             env[name] = a
         with np.errstate(all="ignore"):
             ev = Evaluator(env, sizes)
+            ev_result = Evaluator(env, sizes)
             try:
-                values = [ev(problem.expr), Evaluator(env, sizes)(problem.result)]
+                values = [ev(problem.expr), ev_result(problem.result)]
             except np.linalg.LinAlgError:
                 continue
-        if all(np.all(np.isfinite(v)) for v in values) and ev.margin > margin:
+        # finite differences through an inverse lose about log10(cond) digits
+        conditioned = max(ev.cond, ev_result.cond) < 1e6
+        if all(np.all(np.isfinite(v)) for v in values) and ev.margin > margin and conditioned:
             points.append(env)
     return points
 

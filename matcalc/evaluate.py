@@ -178,6 +178,7 @@ class Evaluator:
         self.sizes = sizes
         self.memo: dict = {}
         self.margin = math.inf
+        self.cond = 1.0         # the worst condition number of a matrix inverted on the way
         self.funcs = _ewise_table(np)
 
     def __call__(self, expr):
@@ -282,19 +283,25 @@ def _reduce(ev, node):
     elif op == "tr":
         v = np.trace(a)
     elif op == "det":
-        v = np.linalg.det(a) if _well_conditioned(np, a) else np.nan
+        v = np.linalg.det(a) if _well_conditioned(ev, a) else np.nan
     else:                              # logdet: log of a positive determinant, else nan
         sign, logabs = np.linalg.slogdet(a)
-        v = logabs if sign > 0 and _well_conditioned(np, a) else np.nan
+        v = logabs if sign > 0 and _well_conditioned(ev, a) else np.nan
     return np.full((1, 1), float(v))
 
 
-def _well_conditioned(np, a) -> bool:
+def _well_conditioned(ev, a) -> bool:
     """A matrix that floating point can invert meaningfully (a rank-deficient Gram matrix
-    XᵀX has a determinant of 1e-30, not 0: its log and inverse are noise, not values)."""
+    XᵀX has a determinant of 1e-30, not 0: its log and inverse are noise, not values).
+    Records the condition number in `ev.cond`, which the checker uses to avoid points where
+    finite differences through an inverse cannot be trusted."""
+    np = ev.np
+    if not np.all(np.isfinite(a)):
+        return False                   # (LAPACK would complain on stderr about NaN input)
     with np.errstate(all="ignore"):
-        c = np.linalg.cond(a)
-    return bool(np.isfinite(c) and c < 1e10)
+        c = float(np.linalg.cond(a))
+    ev.cond = max(ev.cond, c) if np.isfinite(c) else math.inf
+    return bool(np.isfinite(c) and c < 1e12)
 
 
 def _softmax(ev, node):
@@ -313,7 +320,7 @@ def _structural(ev, node):
     if op == "inv":
         if isinstance(vals[0], _Diag):
             return _Diag(1.0 / vals[0].vec)
-        if not _well_conditioned(np, vals[0]):
+        if not _well_conditioned(ev, vals[0]):
             return np.full(vals[0].shape, np.nan)   # singular in floating point: undefined
         return np.linalg.inv(vals[0])
     vals = [_dense(v) for v in vals]

@@ -62,6 +62,13 @@ def _run(text, wrt, exact_limit=60):
     if all(m.skipped for m in report.methods):
         COUNTS["no domain"] += 1           # e.g. logdet of a singular Gram matrix
         return
+    if not report.passed and "exact" not in methods:
+        # finite differences can fail on a pathological input (sin of e^(3S) inside a logdet);
+        # the exact method at the smallest distinct sizes is the stronger arbiter
+        exact = d.check(methods=("exact",), sizes={"n": 2, "m": 3})
+        if exact.passed and not all(m.skipped for m in exact.methods):
+            COUNTS["proved"] += 1
+            return
     assert report.passed, f"{text!r} by {wrt}: {d}\n{report}"
     COUNTS["proved"] += 1
 
@@ -100,6 +107,8 @@ REGRESSIONS = [
     ("tr(-exp(diag(x) * diag(x)))", "x"),
     # logdet of a rank-deficient Gram matrix: det 1e-30 in floating point, not a value
     ("a + logdet((A') @ kron(a, A))", "a"),
+    # logdet of a badly conditioned matrix: differences through its inverse cannot be trusted
+    ("logdet(sin(-(exp(S)^(3))))", "S"),
 ]
 
 
