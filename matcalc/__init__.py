@@ -6,30 +6,34 @@
 """
 from __future__ import annotations
 
-import sys as _sys
-
-from .errors import (CheckError, InternalError, MatcalcError, ParseError, RuleFileError,
-                     ShapeError, UnsupportedError, UsageError)
+from . import printing as _printing  # noqa: F401  (str(expr) is the text printer)
 from .api import parse, parse_with_shapes
+from .errors import (CheckError, InternalError, MatcalcError, ParseError, PrintError,
+                     RuleFileError, ShapeError, UnsupportedError, UsageError)
+from .question import Question
 
-# Derivation walks trees recursively; the parser bounds their depth, this gives it room.
-if _sys.getrecursionlimit() < 20000:
-    _sys.setrecursionlimit(20000)
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
-def derive(expr, wrt, shapes=None, order: int = 1, layout: str = "numerator"):
-    """Differentiate `expr` by `wrt` (a name or a list of names); see `matcalc.derivation.derive`."""
+def derive(expr, wrt=None, shapes=None, order: int = 1, layout: str = "numerator",
+           rulebook=None):
+    """Differentiate `expr` (text, or a `Question`) by `wrt` (a name or a list of names).
+
+    Returns a `Derivation`: `.result` (the closed form), `.shape`, `.steps`, `.check()`,
+    `.lambdify()`, `.latex`, `.to_dict()`.  See docs/design.md for the conventions.
+    """
     from .derivation import derive as _derive
-    return _derive(expr, wrt, shapes=shapes, order=order, layout=layout)
+    from .rewrite import deep_recursion
+    with deep_recursion():
+        return _derive(expr, wrt, shapes=shapes, order=order, layout=layout,
+                       rulebook=rulebook)
 
 
-def hessian(expr, wrt, shapes=None):
+def hessian(expr, wrt, shapes=None, rulebook=None):
     """The Hessian (order-2 derivative) of a scalar expression."""
-    return derive(expr, wrt, shapes=shapes, order=2)
+    return derive(expr, wrt, shapes=shapes, order=2, rulebook=rulebook)
 
 
-__all__ = ["parse", "parse_with_shapes", "derive", "hessian", "MatcalcError", "ParseError",
-           "ShapeError", "UnsupportedError", "RuleFileError", "CheckError", "UsageError",
-           "InternalError", "__version__"]
+__all__ = ["parse", "parse_with_shapes", "derive", "hessian", "Question", "MatcalcError",
+           "ParseError", "ShapeError", "UnsupportedError", "RuleFileError", "CheckError",
+           "UsageError", "InternalError", "PrintError", "__version__"]

@@ -1,4 +1,4 @@
-"""The `matcalc` command (DESIGN §5): derive, parse, table.
+"""The `matcalc` command (docs/design.md, Command line): derive, parse, table.
 
 Owns: argument parsing (argparse: it starts faster than click), the text / LaTeX / JSON
 renderings of a derivation for the terminal, and the exit statuses — 0 success, 2 bad
@@ -115,6 +115,7 @@ def _protect_leading_minus(argv):
 
 def run_parse(args) -> int:
     from .api import parse_with_shapes
+    from .sizes import format_shape
     text = _read_expr(args.expr)
     expr, var_shapes = parse_with_shapes(text, parse_shapes(args.shape))
     if args.format == "latex":
@@ -128,31 +129,21 @@ def run_parse(args) -> int:
                      "tree": _tree_dict(expr)})
     else:
         print(str(expr))
-        print(f"  shape {format_dims(expr.shape)}; {format_var_shapes(var_shapes)}")
+        print(f"  shape {format_shape(expr.shape)}; {format_var_shapes(var_shapes)}")
     return 0
 
 
 def run_derive(args) -> int:
     import matcalc
     text = _read_expr(args.expr)
-    shapes = parse_shapes(args.shape)
-    wrt = [w.strip() for w in args.wrt.split(",")]
-    if not all(wrt):
-        raise UsageError("--wrt needs a variable name", hint="e.g. --wrt w or --wrt x,y",
-                         label="bad-wrt")
     if args.with_check and args.format not in ("numpy", "pytorch", "jax"):
         raise UsageError("--with-check goes with --format numpy, pytorch or jax",
                          label="bad-option")
-    _check_wrt(text, shapes, wrt)
+    q = matcalc.Question.ask(text, args.wrt, parse_shapes(args.shape) or None,
+                             order=args.order, layout=args.layout)
+    _check_wrt(q)
     sizes = parse_sizes(args.check_sizes) if args.check_sizes else None
-    try:
-        d = matcalc.derive(text, wrt if len(wrt) > 1 else wrt[0], shapes=shapes or None,
-                           order=args.order, layout=args.layout)
-    except ModuleNotFoundError as e:
-        if (e.name or "").startswith("matcalc."):
-            raise UsageError("the derivation engine is not available yet in this build",
-                             label="not-available") from None
-        raise
+    d = matcalc.derive(q)
     report = d.check(sizes=sizes) if (args.check or sizes) else None
     failed = report is not None and not report.passed
     if args.format == "json":
@@ -170,12 +161,13 @@ def run_derive(args) -> int:
         codegen = _optional("matcalc.codegen", "code export")
         print(codegen.export(d, args.format, with_check=args.with_check))
     else:
+        from .sizes import format_shape
         main, where = d.display()
-        print(f"{_operator(wrt, args.order)} {text_of(text, shapes)} = {main}")
+        print(f"{_operator(q.wrt, q.order)} {q.expr} = {main}")
         for name, definition in where:
             print(f"  where {name} = {definition}")
-        print(f"  shape {format_dims(d.shape)} ({args.layout} layout); "
-              f"{format_var_shapes(d.var_shapes)}")
+        print(f"  shape {format_shape(d.result.shape)} ({q.layout} layout); "
+              f"{format_var_shapes(q.shapes)}")
         if args.steps:
             print(d.steps_text())
         if report is not None:
@@ -198,7 +190,7 @@ def run_table(args) -> int:
 
 def parse_shapes(items) -> dict:
     """['w:n', 'A:m,n', 'b:scalar'] -> {'w': (n, 1), ...}; a clear error for anything else."""
-    from .shapes import parse_decl
+    from .sizes import format_shape, parse_decl
     shapes: dict = {}
     for item in items:
         name, sep, dims = item.partition(":")
@@ -210,8 +202,8 @@ def parse_shapes(items) -> dict:
                                   "--shape b:scalar", label="bad-declaration")
         shape = parse_decl(dims, name)
         if name in shapes and shapes[name] != shape:
-            raise ShapeError(f"--shape declares {name} twice, as {format_dims(shapes[name])} "
-                             f"and {format_dims(shape)}", label="bad-declaration")
+            raise ShapeError(f"--shape declares {name} twice, as {format_shape(shapes[name])} "
+                             f"and {format_shape(shape)}", label="bad-declaration")
         shapes[name] = shape
     return shapes
 
@@ -229,36 +221,27 @@ def parse_sizes(spec: str) -> dict:
     return sizes
 
 
-def _check_wrt(text, shapes, wrt):
+def _check_wrt(q) -> None:
     """A --wrt that names no variable of the expression is a mistake: say so, and spot
     `x'Ax` read as the name Ax when --wrt A was meant."""
-    from .api import parse_with_shapes
     from .shapes import run_together
-    expr, _ = parse_with_shapes(text, shapes or None)
-    names = expr.free_vars()
-    for w in wrt:
-        if w in names:
-            continue
+    names = q.expr.free_vars()
+    for w in q.absent:
         hint = None
         for n in sorted(names):
-            parts = run_together(n, names | set(wrt) | set(shapes))
+            parts = run_together(n, names | set(q.wrt) | set(q.declared))
             if parts and w in parts:
                 hint = (f"'{n}' is read as one name; write {' '.join(parts)} "
                         f"(or {' @ '.join(parts)}) for the product")
                 break
         if hint is not None:
-            raise UsageError(f"--wrt {w}: {w} does not appear in the expression", text=text,
-                             span=(0, len(text)), hint=hint, label="unknown-wrt")
+            raise UsageError(f"--wrt {w}: {w} does not appear in the expression", text=q.text,
+                             span=(0, len(q.text)), hint=hint, label="unknown-wrt")
         # d/dx 99 = 0 (the paper's first example): allowed, but said
         known = ("its variables are " + ", ".join(sorted(names))) if names else \
             "it has no variables"
         print(f"matcalc: note: {w} does not appear in the expression ({known}): the "
               f"derivative by {w} is 0", file=sys.stderr)
-
-
-def text_of(text, shapes) -> str:
-    from .api import parse
-    return str(parse(text, shapes or None))
 
 
 def _operator(wrt, order) -> str:
@@ -268,22 +251,12 @@ def _operator(wrt, order) -> str:
     return f"∂/∂{var}"
 
 
-def format_dims(shape) -> str:
-    dims = [str(d) for d in (shape or ())]
-    if not dims or all(d == "1" for d in dims):
-        return "scalar"
-    return "×".join(dims)
-
-
 def format_var_shapes(var_shapes) -> str:
-    """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax)."""
-    out = []
-    for name, shape in var_shapes.items():
-        dims = [str(d) for d in shape]
-        if len(dims) == 2 and dims[1] == "1" and dims[0] != "1":
-            out.append(f"{name}: {dims[0]}")
-        else:
-            out.append(f"{name}: {format_dims(shape)}")
+    """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax, × for
+    matrices)."""
+    from .sizes import format_decl
+    out = [f"{name}: {format_decl(shape).replace(',', '×')}"
+           for name, shape in var_shapes.items()]
     return ", ".join(out) if out else "no variables"
 
 

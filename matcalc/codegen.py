@@ -3,7 +3,7 @@
 Owns: `export(d, backend, with_check)` — the `--format numpy|pytorch|jax [--with-check]` of
 `matcalc derive`.  The module defines `f_and_grad(<variables>)` (order 1) or
 `f_and_hess(<variables>)` (order 2) returning `(value, derivative)`; the derivative is the
-array `d.lambdify()` returns (DESIGN §3: shape of the output + shape of the variable, the
+array `d.lambdify()` returns (the conventions, docs/design.md: shape of the output + shape of the variable, the
 Hessian n×n), whatever the printed layout.  With `with_check`, a `check_…` function compares
 it with central differences along a random direction, and a `__main__` block runs that at
 small random inputs.
@@ -18,7 +18,8 @@ import keyword
 from .errors import UnsupportedError
 from .printing.code import (BACKENDS, IMPORTS, CodePrinter, helper_source, rank)
 from .printing.reorder import pull_negations
-from .tree import SCALAR, format_shape
+from .conventions import transposes
+from .sizes import SCALAR, format_shape
 
 RESERVED = {"np", "torch", "jax", "jnp", "value", "grad", "hess", "rng", "t", "seed", "delta",
             "approx", "exact", "err", "f_and_grad", "f_and_hess"}
@@ -56,8 +57,9 @@ def export(d, backend: str = "numpy", with_check: bool = False) -> str:
     pr.assign("value", expr)
     pr.assign(out, result)
     r = rank(d.result.shape)
-    if d.layout == "denominator" and r == 2 and _vector_case(d):
-        pr.lines.append(f"{out} = {out}.T  # the array is in numerator layout (DESIGN §3)")
+    if r == 2 and transposes(d.expr.shape, d.question.wrt_shapes, d.layout):
+        pr.lines.append(f"{out} = {out}.T  # the array is in numerator layout "
+                        f"(docs/design.md, Conventions)")
     for name, e in (("value", d.expr), (out, d.result)):
         if not any(n.op in ("var", "ones", "zeros", "eye") for n in e.walk()):  # a constant
             pr.lines.append(f"{name} = {BACKENDS[backend]['asarray'].format(name)}")
@@ -87,11 +89,6 @@ def _arguments(d) -> list[str]:
             seen.append(n.value)
         stack.extend(reversed(n.args))
     return seen + [w for w in d.wrt if w not in seen]
-
-
-def _vector_case(d) -> bool:
-    shapes = [d.expr.shape] + [d.var_shapes[w] for w in d.wrt]
-    return all(rank(s) <= 1 for s in shapes)
 
 
 def _doc_safe(text: str) -> str:
@@ -139,7 +136,7 @@ def _function_doc(d, fname, out) -> str:
         _np_dims(d.var_shapes[d.wrt[0]]) * d.order if len(d.wrt) == 1 else [])
     full = "(" + ", ".join(out_shape) + ("," if len(out_shape) == 1 else "") + ")"
     lines += ["", f"Returns (value, {out}): value is {_describe(d.expr.shape)}; {out} has "
-              f"shape {full},", f"entry [s…, t…] = ∂f[s…]/∂{by}[t…] (DESIGN §3: the array "
+              f"shape {full},", f"entry [s…, t…] = ∂f[s…]/∂{by}[t…] (docs/design.md: the array "
               f"Derivation.lambdify() returns, whatever the layout);",
               f"the closed form above is {format_shape(d.result.shape)}, {d.layout} layout."]
     return "\n    ".join(lines)

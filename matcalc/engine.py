@@ -1,7 +1,7 @@
 """The rule engine: differentials by the rules of rules/, and identification of the Jacobian
 (forward sweep, `jac` rules) or the gradient (reverse sweep, `grad` rules).
 
-Owns: `Engine`.  It holds the mechanism only — matching, memoisation over the expression
+Owns: `Engine`, `identify` (which sweep reads the derivative off a differential).  It holds the mechanism only — matching, memoisation over the expression
 DAG, the linear-term bookkeeping of the total derivative, accumulation of adjoints — and no
 calculus of any operator: every identity it applies comes from the rulebook.
 Invariants: `differential(e)` is None (zero) or a tree linear in the differential leaf
@@ -11,18 +11,14 @@ shape of x.
 """
 from __future__ import annotations
 
+from .conventions import rank
 from .errors import InternalError, UnsupportedError
-from .patterns import Instantiator, match, mk
+from .patterns import Instantiator, match, matches
+from .rewrite import replace
 from .rulebook import Rulebook, split_terms
-from .tree import SCALAR, Expr, count, zeros
-from .printing.text import to_text
-
-
-class _Ctx:
-    """What `const(?u)` means while a rule is tried."""
-
-    def __init__(self, is_const):
-        self.is_const = is_const
+from .shaperules import mk
+from .sizes import SCALAR, count, format_shape
+from .tree import Expr, num, zeros
 
 
 class Engine:
@@ -36,8 +32,6 @@ class Engine:
         self._jac: dict[Expr, Expr] = {}
         self.used: dict[Expr, object] = {}      # node -> rule that differentiated it
         self.trace: list = []                   # (rule, node) for identification rules
-        self.diff_ctx = _Ctx(lambda e: not self.depends(e))
-        self.lin_ctx = _Ctx(lambda e: not self.linear(e))
 
     # -- dependence ---------------------------------------------------------------------------
     def depends(self, e: Expr) -> bool:
@@ -50,11 +44,14 @@ class Engine:
         return _memo_any(e, self._lin, lambda n: n.op == "d")
 
     # -- rules -----------------------------------------------------------------------------------
-    def _first(self, kind: str, pattern_of, e: Expr, ctx, extra=None):
+    def _first(self, kind: str, e: Expr):
+        """The first rule of `kind` whose pattern (in either order of a commutative
+        operator's operands) matches `e` and whose conditions hold; the engine answers the
+        conditions (`independent`, `linear`, `coefficient`)."""
         for rule in self.rb.candidates(kind, e.op):
-            binds = match(pattern_of(rule), e, dict(extra or {}))
-            if binds is not None and all(c.holds(ctx, binds) for c in rule.where):
-                return rule, binds
+            for binds in matches(rule.patterns, e):
+                if all(c.holds(self, binds) for c in rule.where):
+                    return rule, binds
         return None, None
 
     # -- differentials ------------------------------------------------------------------------
@@ -76,9 +73,9 @@ class Engine:
                      for a in e.args]
             self.used[e] = None
             return mk(e.op, *parts)
-        rule, binds = self._first("differential", lambda r: r.lhs, e, self.diff_ctx)
+        rule, binds = self._first("differential", e)
         if rule is None:
-            raise UnsupportedError(f"no rule in rules/ differentiates {to_text(e)!r} "
+            raise UnsupportedError(f"no rule in rules/ differentiates {str(e)!r} "
                                    f"({e.op} of {', '.join(str(a.shape) for a in e.args)})",
                                    label="no-rule")
         self.used[e] = rule
@@ -98,36 +95,35 @@ class Engine:
         if out is not None and out.shape != e.shape:
             # scalar expansion is written out in rules/ (ones(?x) * d(?z)); a rule that
             # returns another shape is a bug, not something to paper over
-            raise InternalError(f"rule {rule.id} gives d({to_text(e)}) the shape "
-                                f"{_fmt(out.shape)}, not {_fmt(e.shape)}", label="internal")
+            raise InternalError(f"rule {rule.id} gives d({e}) the shape "
+                                f"{format_shape(out.shape)}, not {format_shape(e.shape)}",
+                                label="internal")
         return out
 
     # -- forward identification: dy = J dx --------------------------------------------------------
     def jacobian(self, L: Expr | None, out_shape) -> Expr:
-        n = count(self.x.shape)
-        rows = count(out_shape)
         if L is None:
-            return zeros((_dim(rows), _dim(n)))
+            return zeros((count(out_shape), count(self.x.shape)))
         return self.jac(L)
 
     def jac(self, L: Expr) -> Expr:
         if L in self._jac:
             return self._jac[L]
         if not self.linear(L):
-            out = zeros((_dim(count(L.shape)), _dim(count(self.x.shape))))
+            out = zeros((count(L.shape), count(self.x.shape)))
         elif (L.op == "vcat" and all(a.shape[1] == 1 for a in L.args)) or \
                 (L.op == "hcat" and all(a.shape == SCALAR for a in L.args)):
             out = mk("vcat", *(self.jac(a) for a in L.args))   # R-J4: rows stack
         else:
-            rule, binds = self._first("forward", lambda r: r.lhs, L, self.lin_ctx)
+            rule, binds = self._first("forward", L)
             if rule is None:
-                vectors = all(s[0] == 1 or s[1] == 1 for s in (L.shape, self.x.shape))
+                vectors = rank(L.shape) <= 1 and rank(self.x.shape) <= 1
                 raise UnsupportedError(
-                    f"cannot read a Jacobian off {to_text(L)!r}: " + (
+                    f"cannot read a Jacobian off {str(L)!r}: " + (
                         "no jac rule in rules/ passes through it" if vectors else
-                        f"the derivative of a {_fmt(L.shape)} array by a "
-                        f"{_fmt(self.x.shape)} one has order "
-                        f"{sum(d != 1 for d in L.shape + self.x.shape)}"),
+                        f"the derivative of a {format_shape(L.shape)} array by a "
+                        f"{format_shape(self.x.shape)} one has order "
+                        f"{rank(L.shape) + rank(self.x.shape)}"),
                     label="no-rule" if vectors else "tensor-derivative")
             self.trace.append((rule, L))
             out = Instantiator({"jac": self.jac})(rule.rhs, binds)
@@ -154,9 +150,11 @@ class Engine:
 
     def _pass_adjoint(self, node: Expr, a: Expr, adj: dict) -> None:
         for rule in self.rb.candidates("reverse", node.op):
-            pat, gname = rule.lhs.args[0], rule.lhs.args[1].value
-            binds = match(pat, node, {gname: a})
-            if binds is None or not all(c.holds(self.lin_ctx, binds) for c in rule.where):
+            gname = rule.lhs.args[1].value
+            binds = next((b for b in matches([p.args[0] for p in rule.patterns], node,
+                                             {gname: a})
+                          if all(c.holds(self, b) for c in rule.where)), None)
+            if binds is None:
                 continue
             self.trace.append((rule, node))
             inst = Instantiator({})
@@ -170,7 +168,7 @@ class Engine:
                 prev = adj.get(child)
                 adj[child] = g if prev is None else mk("add", prev, g)
             return
-        raise UnsupportedError(f"cannot pass a gradient through {to_text(node)!r} "
+        raise UnsupportedError(f"cannot pass a gradient through {str(node)!r} "
                                f"(no grad rule in rules/ matches)", label="no-rule")
 
 
@@ -191,11 +189,33 @@ def _memo_any(e: Expr, memo: dict, leaf) -> bool:
     return memo[e]
 
 
-def _dim(c):
-    if isinstance(c, int):
-        return c
-    return "*".join(str(d) for d in c) if len(c) > 1 else c[0]
+# -- which sweep reads the derivative off dy ---------------------------------------------------
 
+def identify(engine: Engine, y: Expr, L: Expr | None) -> tuple[Expr, str]:
+    """The derivative of y read off its differential L; and how ('scalar'|'forward'|'reverse').
 
-def _fmt(shape) -> str:
-    return "scalar" if shape == SCALAR else f"{shape[0]}×{shape[1]}"
+    By a scalar: the coefficient of dx (dx = 1).  A vector by a vector, or a vector by a
+    matrix (by row-major vec X): the forward sweep.  A scalar whose intermediates are
+    matrices, or any scalar by a matrix: the reverse sweep, to the gradient shaped like x
+    (a row for a column x: numerator layout)."""
+    xs = engine.x.shape
+    if xs == SCALAR:
+        if L is None:
+            return zeros(y.shape), "scalar"
+        return replace(L, {engine.dx: num(1)}), "scalar"
+    if rank(y.shape) == 1 and engine.x.is_matrix:
+        return engine.jacobian(L, y.shape), "forward"
+    if engine.x.is_vector and rank(y.shape) <= 1:
+        try:
+            return engine.jacobian(L, y.shape), "forward"
+        except UnsupportedError:
+            if y.shape != SCALAR:
+                raise
+    if y.shape == SCALAR:
+        g = engine.gradient(L, num(1))
+        return (mk("T", g) if engine.x.is_column else g), "reverse"
+    raise UnsupportedError(
+        f"the derivative of a {format_shape(y.shape)} expression by the "
+        f"{format_shape(xs)} variable {engine.x.value} is a tensor of order "
+        f"{rank(y.shape) + rank(xs)}", label="tensor-derivative",
+        hint="differentiate a scalar function of it (e.g. sum(…) or a norm), or one entry")

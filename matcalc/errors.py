@@ -62,6 +62,11 @@ class InternalError(MatcalcError):
     exit_status = 70
 
 
+class PrintError(InternalError):
+    """A printer met a node it has no rule for: matcalc built something it cannot show."""
+    kind = "print error"
+
+
 class CheckError(MatcalcError):
     """A verification could not be carried out (not: a derivative that failed it)."""
     kind = "check error"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 
 from .errors import ShapeError
+from .ops import REGISTRY
 from .sizes import add_sizes, mul_sizes, same_size, solve_size
 from .tree import Expr
 
@@ -263,7 +264,8 @@ class Unifier:
             if item[0] == "vector":
                 _, node, (r, c) = item
                 if self.value(r) != 1 and self.value(c) != 1:
-                    raise self.fail(node, f"softmax() takes a vector; its argument is "
+                    name = REGISTRY[node.op].spelling if node.op in REGISTRY else node.op
+                    raise self.fail(node, f"{name}() takes a vector; its argument is "
                                           f"{self.value(r)}×{self.value(c)}", label="not-vector")
 
     def settle_lazies(self):

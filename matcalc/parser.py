@@ -1,7 +1,8 @@
 """Text -> untyped expression tree, through the LALR grammar in grammar/matcalc.lark.
 
 Owns: loading the grammar, turning Lark errors into labelled `ParseError`s with a caret,
-the limits on input (length, nesting depth, characters), and the names of functions.
+the limits on input (length, nesting depth, characters), and the rule language's own calls.
+The functions a user may call are the operator registry's (`matcalc.ops.FUNCTIONS`).
 Invariant: what leaves here is a tree of `Expr` with `shape=None` and source spans; shapes
 are the job of `shapes.infer`.  No user text ever reaches eval/exec/sympify.
 """
@@ -11,24 +12,13 @@ import functools
 from fractions import Fraction
 
 from .errors import ParseError
+from .ops import FUNCTIONS
 from .resources import grammar_path
 from .tree import Expr
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
 
-# user-facing function names -> (operator, arity)
-FUNCTIONS: dict[str, tuple[str, int]] = {
-    "exp": ("exp", 1), "log": ("log", 1), "ln": ("log", 1), "sin": ("sin", 1),
-    "cos": ("cos", 1), "tan": ("tan", 1), "tanh": ("tanh", 1), "sigmoid": ("sigmoid", 1),
-    "σ": ("sigmoid", 1), "softplus": ("softplus", 1), "sqrt": ("sqrt", 1), "abs": ("abs", 1),
-    "step": ("step", 1), "sign": ("sign", 1), "relu": ("relu", 1),
-    "max": ("max", 2), "min": ("min", 2),
-    "sum": ("sum", 1), "mean": ("mean", 1), "norm": ("norm", 1), "logsumexp": ("logsumexp", 1),
-    "softmax": ("softmax", 1), "diag": ("diag", 1), "tr": ("tr", 1), "trace": ("tr", 1),
-    "det": ("det", 1), "logdet": ("logdet", 1), "inv": ("inv", 1), "dot": ("dot", 2),
-    "hcat": ("hcat", -1), "vcat": ("vcat", -1), "kron": ("kron", 2),
-}
 # only in rule files: the differential, shape-taking constants, and the engine's sweeps
 PATTERN_FUNCTIONS: dict[str, tuple[str, int]] = {
     "d": ("d", 1), "ones": ("ones_like", 1), "zeros": ("zeros_like", 1), "eye": ("eye_like", 1),
@@ -287,25 +277,29 @@ class _Builder:
         name_tok = t.children[0]
         name = str(name_tok)
         args = [self.build(a) for a in t.children[2].children if not _is_comma(a)]
-        table = dict(FUNCTIONS, **PATTERN_FUNCTIONS) if self.pattern else FUNCTIONS
         nspan = (name_tok.start_pos, name_tok.end_pos)
-        if name not in table:
+        if self.pattern and name in PATTERN_FUNCTIONS:
+            op, arity = PATTERN_FUNCTIONS[name]
+        elif name in FUNCTIONS:
+            rec = FUNCTIONS[name]
+            op, arity = rec.name, (-1 if rec.arity is None else rec.arity)
+        else:
             close = _close_names(name, FUNCTIONS)
             hint = f"did you mean {close}?" if close else \
                 f"write {name} * (…) for a product; known functions: " + \
                 ", ".join(sorted(set(FUNCTIONS) - {"hcat", "vcat", "kron"}))
             raise self.err(f"unknown function '{name}'", nspan, hint=hint,
                            label="unknown-function")
-        op, arity = table[name]
         if arity >= 0 and len(args) != arity:
             raise self.err(f"{name}() takes {arity} argument{'s' if arity != 1 else ''}, "
                            f"got {len(args)}", span, label="wrong-arity",
                            hint=f"e.g. {_example_call(name, arity)}")
         if arity < 0 and not args:
             raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity")
-        if op == "relu":  # relu(z) is max(0, z) (DESIGN §2)
-            return Expr("max", (Expr("num", (), None, Fraction(0), nspan), args[0]), None,
-                        None, span)
+        if name in FUNCTIONS and FUNCTIONS[name].expand is not None:
+            op, args = FUNCTIONS[name].expand(*args)     # relu(z) is max(0, z)
+            args = [Expr("num", (), None, Fraction(a), nspan) if isinstance(a, int) else a
+                    for a in args]
         return Expr(op, tuple(args), None, None, span)
 
     def t_literal(self, t, span):

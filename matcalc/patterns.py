@@ -1,27 +1,65 @@
-"""Patterns: matching rule left-hand sides, the fixed vocabulary of side conditions, and
-instantiating right-hand sides into typed trees.
+"""Patterns: matching rule left-hand sides (commutative operators in either order), the
+fixed vocabulary of side conditions, and instantiating right-hand sides into typed trees.
 
-Owns: `match(pattern, expr)`, `CONDITIONS`, `Instantiator`.
-Invariant: instantiation builds every node through `mk`, which computes its shape with
-`shapes.shape_of`; a template that would build an ill-shaped node raises, so a rule never
-produces a tree whose shapes do not agree.
+Owns: `variants(pattern)` (a pattern with the operands of every commutative operator in
+each order — what the rulebook compiles a rule into), `matches(patterns, e)`, `match`,
+`CONDITIONS` (with the rule kinds each may appear in), `Condition`, `Instantiator`,
+`count_expr`.
+Invariant: instantiation builds every node through `shaperules.mk`; a template that would
+build an ill-shaped node raises `RuleShapeError`, so a rule never produces a tree whose
+shapes do not agree.
+
+>>> from matcalc.parser import parse_raw
+>>> [str(v) for v in variants(parse_raw("?x + ?z", pattern=True))]
+['?x + ?z', '?z + ?x']
 """
 from __future__ import annotations
 
-from fractions import Fraction
+import itertools
 
-from .errors import InternalError, ShapeError, UnsupportedError
+from .errors import InternalError, UnsupportedError
+from .ops import REGISTRY
+from .shaperules import mk
+from .sizes import SCALAR, _monomials, count
+from .tree import Expr, eye, num, ones, size, zeros
 
 
 class RuleShapeError(InternalError):
     """A rule's template did not fit the shapes it was applied to (a bug in rules/)."""
-from .shapes import shape_of
-from .tree import SCALAR, Expr, count, eye, num, ones, size, zeros
 
 
-def mk(op: str, *args: Expr, value=None) -> Expr:
-    """Build a typed node; its shape follows from the operands'."""
-    return Expr(op, args, shape_of(op, args, value), value)
+# -- matching ------------------------------------------------------------------------------
+
+def variants(p: Expr) -> list:
+    """`p` and its mirror images: the operands of each commutative operator in both orders,
+    without duplicates, the written order first."""
+    if not p.args:
+        return [p]
+    kids = [variants(a) for a in p.args]
+    out = []
+    for combo in itertools.product(*kids):
+        out.append(p.rebuild(*combo))
+        if len(combo) == 2 and _commutes(p.op) and combo[0] != combo[1]:
+            out.append(p.rebuild(combo[1], combo[0]))
+    seen, unique = set(), []
+    for v in out:
+        if v not in seen:
+            seen.add(v)
+            unique.append(v)
+    return unique
+
+
+def _commutes(op: str) -> bool:
+    rec = REGISTRY.get(op)
+    return rec is not None and rec.commutative
+
+
+def matches(patterns, e: Expr, binds: dict | None = None):
+    """The bindings of each variant of a pattern that matches `e`, in order."""
+    for p in patterns:
+        got = match(p, e, binds or {})
+        if got is not None:
+            yield got
 
 
 def match(pattern: Expr, e: Expr, binds: dict) -> dict | None:
@@ -35,9 +73,7 @@ def match(pattern: Expr, e: Expr, binds: dict) -> dict | None:
         return binds if got == e else None
     if pattern.op != e.op:
         return None
-    if pattern.op == "num":
-        return binds if pattern.value == e.value else None
-    if pattern.op == "var":
+    if pattern.op in ("num", "var"):
         return binds if pattern.value == e.value else None
     if len(pattern.args) != len(e.args):
         return None
@@ -49,12 +85,9 @@ def match(pattern: Expr, e: Expr, binds: dict) -> dict | None:
 
 
 # -- side conditions: a small fixed vocabulary -----------------------------------------------
-# Each takes the context (what "constant" means: free of the variable, or of the
-# differential) and bound expressions.
-
-def _same_shape(ctx, a, b):
-    return a.shape == b.shape
-
+# Each takes the context and bound expressions.  The engine is the context of differential
+# rules (`independent`: free of the variable) and of identification rules (`linear`: holds
+# the differential d(x), `coefficient`: does not); shape conditions hold anywhere.
 
 CONDITIONS = {
     "scalar": lambda ctx, a: a.shape == SCALAR,
@@ -64,25 +97,25 @@ CONDITIONS = {
     "row": lambda ctx, a: a.is_row,
     "matrix": lambda ctx, a: a.is_matrix,
     "square": lambda ctx, a: a.shape[0] == a.shape[1] and a.shape != SCALAR,
-    "same_shape": _same_shape,
-    "const": lambda ctx, a: ctx.is_const(a),
-    "linear": lambda ctx, a: not ctx.is_const(a),
+    "same_shape": lambda ctx, a, b: a.shape == b.shape,
+    "colvec_or_scalar": lambda ctx, a: a.shape[1] == 1,
     "zero": lambda ctx, a: a.op == "zeros" or (a.op == "num" and a.value == 0),
     "number": lambda ctx, a: a.op == "num",
     "integer": lambda ctx, a: a.op == "num" and a.value.denominator == 1,
     "is_ones": lambda ctx, a: a.op == "ones",
     "is_eye": lambda ctx, a: a.op == "eye",
-    "colvec_or_scalar": lambda ctx, a: a.shape[1] == 1,
+    "independent": lambda ctx, a: not ctx.depends(a),
+    "linear": lambda ctx, a: ctx.linear(a),
+    "coefficient": lambda ctx, a: not ctx.linear(a),
 }
 CONDITION_ARITY = {"same_shape": 2}
+# which rule kinds a condition makes sense in (absent: every kind)
+CONDITION_KINDS = {"independent": {"differential"}, "linear": {"forward", "reverse"},
+                   "coefficient": {"forward", "reverse"}}
 
 
 class _SimplifyCtx:
-    """In simplification, `const(?u)` means: no variable at all."""
-
-    @staticmethod
-    def is_const(e: Expr) -> bool:
-        return not any(n.op in ("var", "d", "size") for n in e.walk())
+    """Simplification has no variable: no condition of the engine applies there."""
 
 
 SIMPLIFY_CTX = _SimplifyCtx()
@@ -93,31 +126,35 @@ class Condition:
 
     def __init__(self, name: str, args: list[str], negated: bool):
         self.name, self.args, self.negated = name, args, negated
+        self.fn = CONDITIONS[name]
 
     def holds(self, ctx, binds) -> bool:
-        fn = CONDITIONS[self.name]
-        ok = fn(ctx, *(binds[a] for a in self.args))
+        ok = self.fn(ctx, *(binds[a] for a in self.args))
         return not ok if self.negated else ok
 
     def __str__(self):
-        return ("not " if self.negated else "") + f"{self.name}({', '.join('?' + a for a in self.args)})"
+        return ("not " if self.negated else "") + \
+            f"{self.name}({', '.join('?' + a for a in self.args)})"
 
 
 # -- instantiation -----------------------------------------------------------------------------
 
-def count_expr(shape) -> Expr:
-    """The number of entries of `shape` as a scalar expression (N, or n m)."""
-    c = count(shape)
-    if isinstance(c, int):
-        return num(c)
-    factors = [size(d) for d in c]
-    ints = [d for d in shape if isinstance(d, int) and d != 1]
-    out = factors[0]
-    for f in factors[1:]:
-        out = mk("mul", out, f)
-    for i in ints:
-        out = mk("mul", num(i), out)
+def size_expr(d) -> Expr:
+    """A size as a scalar expression: 4*N is 4 N, n+1 is n + 1."""
+    if isinstance(d, int):
+        return num(d)
+    out = None
+    for coef, names in _monomials(d):
+        term = num(coef) if coef != 1 or not names else None
+        for n in names:
+            term = size(n) if term is None else mk("mul", term, size(n))
+        out = term if out is None else mk("add", out, term)
     return out
+
+
+def count_expr(shape) -> Expr:
+    """The number of entries of `shape` as a scalar expression (N, n m, 4 N)."""
+    return size_expr(count(shape))
 
 
 class Instantiator:
@@ -138,12 +175,11 @@ class Instantiator:
         if op == "num":
             return num(t.value)
         if op in self.calls:
-            return self.calls[op](*(self(a, binds) if a.op != "pvar" or op != "d" else binds[a.value]
-                                    for a in t.args))
+            return self.calls[op](*(binds[a.value] if a.op == "pvar" and op == "d" else
+                                    self(a, binds) for a in t.args))
         if op == "eye_like" and t.args[0].op == "count":
             # eye(count(?x)): the identity on vec(x), of size |x| (row-major vec)
-            c = count(self(t.args[0].args[0], binds).shape)
-            n = c if isinstance(c, int) else "*".join(str(d) for d in c)
+            n = count(self(t.args[0].args[0], binds).shape)
             return eye(n) if n != 1 else num(1)
         if op in ("ones_like", "zeros_like", "eye_like", "count"):
             a = self(t.args[0], binds)
@@ -160,11 +196,7 @@ class Instantiator:
             raise UnsupportedError(f"template node '{op}' has no shape (use ones(?u) etc.)")
         args = [self(a, binds) for a in t.args]
         try:
-            return mk(op, *args)
-        except ShapeError as e:
+            return mk(op, *args, value=t.value)
+        except InternalError as e:
             raise RuleShapeError(f"a rule template builds an ill-shaped '{op}': {e.message}",
                                  label="rule-shape") from None
-
-
-def is_fraction(v) -> bool:
-    return isinstance(v, Fraction)

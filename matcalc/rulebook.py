@@ -3,8 +3,11 @@
 Owns: `Rule`, `Section`, `load()`.  A rule is one identity written in matcalc's own language
 (parsed by the grammar's `pattern` start symbol), with a stable id, its table, its source,
 side conditions from `patterns.CONDITIONS` and worked examples the test-suite runs.
-Invariant: a file that does not parse, names an unknown condition, or whose template uses a
-variable its pattern does not bind fails at load, naming file and id.
+Invariant: a file that does not parse, names an unknown condition (or one that means nothing
+in its kind of rule), whose template uses a variable its pattern does not bind, or whose
+`jac`/`grad` right-hand side is not a sum of sweeps of the pattern's operands, fails at load,
+naming file and id.  A pattern is compiled into its variants (`patterns.variants`): a rule
+over a commutative operator matches its operands in either order, so no rule has a mirror.
 
 Four kinds, told apart by the head of the rule:
   d(LHS) = RHS          differential: how d passes through one operator (the paper's tables)
@@ -25,7 +28,7 @@ import os
 from fractions import Fraction
 
 from .errors import MatcalcError, RuleFileError
-from .patterns import CONDITION_ARITY, CONDITIONS, Condition
+from .patterns import CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition, variants
 from .resources import rules_dir
 from .tree import Expr
 
@@ -63,6 +66,13 @@ class Rule:
     examples: list = field(default_factory=list)
     file: str = ""
     ext: bool | None = None   # the rule's own `extension` flag, else its section's
+    erratum: str = ""         # where the paper prints this identity wrongly, what it prints
+    ordered: bool = False     # match as written only (a pair that keeps the factors' order)
+    patterns: list = field(default_factory=list)   # lhs and its mirror images
+
+    def __post_init__(self):
+        if not self.patterns:
+            self.patterns = [self.lhs] if self.ordered else variants(self.lhs)
 
     @property
     def extension(self) -> bool:
@@ -71,8 +81,7 @@ class Rule:
         return self.section.extension if self.section else False
 
     def cite(self) -> str:
-        src = self.source or (self.section.source if self.section else "")
-        return src
+        return self.source or (self.section.source if self.section else "")
 
 
 @dataclass
@@ -222,14 +231,21 @@ def _load_rule(raw: dict, section: Section, path: Path) -> Rule:
                                 f"{CONDITION_ARITY.get(m.group(2), 1)} argument(s)")
         if set(args) - bound:
             raise RuleFileError(f"{where}: condition {c!r} names an unbound variable")
+        kinds = CONDITION_KINDS.get(m.group(2))
+        if kinds is not None and kind not in kinds:
+            raise RuleFileError(f"{where}: condition {m.group(2)!r} means nothing in a "
+                                f"{kind} rule (it belongs in {' or '.join(sorted(kinds))} rules)")
         conds.append(Condition(m.group(2), args, bool(m.group(1))))
     if kind == "differential":
         _check_linear_terms(rhs, where)
+    elif kind in ("forward", "reverse"):
+        _check_sweep(kind, lhs, rhs, where)
     return Rule(id=rid, kind=kind, text=text, lhs=lhs, rhs=rhs, where=conds, section=section,
                 source=raw.get("source", ""), name=raw.get("name", ""),
                 paper=raw.get("paper", ""), note=raw.get("note", ""),
                 examples=list(raw.get("examples", [])), file=path.name,
-                ext=raw.get("extension"))
+                ext=raw.get("extension"), erratum=raw.get("erratum", ""),
+                ordered=bool(raw.get("ordered", False)))
 
 
 def split_terms(e: Expr, sign: int = 1):
@@ -249,6 +265,35 @@ def _check_linear_terms(rhs: Expr, where: str) -> None:
         if len(ds) != 1 or ds[0].args[0].op != "pvar":
             raise RuleFileError(f"{where}: each term of a differential must hold exactly one "
                                 f"d(?u); this one holds {len(ds)}")
+
+
+def _check_sweep(kind: str, lhs: Expr, rhs: Expr, where: str) -> None:
+    """A `jac` rule's template is linear in jac(…) of the pattern's parts (one per term; none
+    only for the base case jac(d(?x))); a `grad` rule's is a sum of grad(?L, …) whose ?L is
+    an operand the pattern binds and whose adjoint uses ?G."""
+    call = "jac" if kind == "forward" else "grad"
+    inner = lhs if kind == "forward" else lhs.args[0]
+    if inner.op == "d":
+        return
+    bound = _pvars(inner)
+    for _, term in split_terms(rhs):
+        calls = [n for n in term.walk() if n.op == call]
+        if len(calls) != 1:
+            raise RuleFileError(f"{where}: each term of the right-hand side must hold exactly "
+                                f"one {call}(…) of a part of the pattern; '{term}' holds "
+                                f"{len(calls)}")
+        c = calls[0]
+        if any(n.op == call for a in c.args for n in a.walk()):
+            raise RuleFileError(f"{where}: {call}(…) nested inside {call}(…)")
+        if not (_pvars(c.args[0]) & bound):
+            raise RuleFileError(f"{where}: {call}({c.args[0]}) sweeps nothing the pattern binds")
+        if kind == "reverse":
+            gname = lhs.args[1].value
+            if term is not c or c.args[0].op != "pvar" or c.args[0].value not in bound:
+                raise RuleFileError(f"{where}: a grad rule's terms are grad(?L, adjoint) with "
+                                    f"?L an operand of the pattern; got '{term}'")
+            if gname not in _pvars(c.args[1]):
+                raise RuleFileError(f"{where}: the adjoint {c.args[1]} does not use ?{gname}")
 
 
 def _load_file(path: Path):

@@ -1,8 +1,9 @@
 """Shapes: declarations, the shape rule of every operator, and the public `infer`.
 
-Owns: `parse_decl`, `infer(raw_tree, declared) -> (typed_tree, var_shapes)`, `shape_of(op,
-args)` (the construction-time rule the engine uses for nodes it builds) and `run_together`.
-The unification machinery the rules are stated in lives in `inference`.
+Owns: `infer(raw_tree, declared) -> (typed_tree, var_shapes)` and `run_together`: the shape
+rule each operator's record names (`matcalc.ops`), stated as unifications of sizes.  The
+unification machinery lives in `inference`; the same rules for typed operands, in
+`shaperules`.
 Invariants: every node of a typed tree has a concrete shape `(rows, cols)` over ints and
 size names; a conflict is a `ShapeError` naming the operator, both shapes and the place.
 
@@ -19,57 +20,11 @@ a literal leaves open (the I of `kron(I, xᵀ)`) is read back from where its res
 """
 from __future__ import annotations
 
-import re
-
 from .errors import ShapeError
 from .inference import Unifier, _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
-from .sizes import add_sizes, mul_sizes
-from .tree import EWISE_FUNCS, SCALAR, Expr, format_shape
-
-# a size: a name or a positive integer, or a sum / product of them (n+1, n*k: what
-# literals and Kronecker products give, so that inferred shapes can be declared back)
-_ATOM = r"(?:[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*|[0-9]+)"
-_SIZE = rf"{_ATOM}(?:[+*]{_ATOM})*"
-
-
-# -- declarations ----------------------------------------------------------------------
-
-def parse_decl(decl, name: str = "?"):
-    """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols)."""
-    if isinstance(decl, tuple) or isinstance(decl, list):
-        parts = list(decl)
-    elif not isinstance(decl, (str, int)) or isinstance(decl, bool):
-        raise ShapeError(f"the shape declared for {name} is {decl!r}; write 'scalar', 'n' or "
-                         f"'m,n'", label="bad-declaration")
-    else:
-        s = str(decl).strip()
-        if s.lower() in ("scalar", "()", ""):
-            return SCALAR
-        parts = [p.strip() for p in re.split(r"[,×]|(?<=\d)x(?=\d)", s) if p.strip()] if \
-            re.fullmatch(rf"{_SIZE}(\s*[,×]\s*{_SIZE})?|\d+x\d+", s) else None
-        if parts is None:
-            raise ShapeError(f"cannot read the shape {decl!r} declared for {name}",
-                             hint="write 'scalar', 'n' (a vector of length n), 'm,n' (a matrix) "
-                                  "or integers such as '3' or '3,4'", label="bad-declaration")
-    if len(parts) == 1:
-        parts.append(1)
-    if len(parts) != 2:
-        raise ShapeError(f"the shape declared for {name} has {len(parts)} sizes; at most 2",
-                         label="bad-declaration")
-    out = []
-    for p in parts:
-        if isinstance(p, int) or (isinstance(p, str) and p.isdigit()):
-            v = int(p)
-            if v < 1:
-                raise ShapeError(f"sizes are positive; {name} was declared with {p}",
-                                 label="bad-declaration")
-            out.append(v)
-        elif isinstance(p, str) and re.fullmatch(_SIZE, p):
-            out.append(p)
-        else:
-            raise ShapeError(f"cannot read the size {p!r} declared for {name}",
-                             label="bad-declaration")
-    return tuple(out)
+from .ops import CONSTANTS, REGISTRY
+from .sizes import add_sizes, mul_sizes, parse_decl
+from .tree import Expr
 
 
 class _Inference(Unifier):
@@ -126,74 +81,106 @@ class _Inference(Unifier):
             return _Slot("size", "one", follow=True, node=node)
         if op == "eye":
             return _Slot("size", "size", follow=True, square=True, node=node)
-        if op in ("add", "sub", "mul", "div", "pow", "max", "min"):
-            return self.broadcast(node, kids[0], kids[1])
         if op == "juxt":
-            a, b = kids
-            # A scalar scales; two arrays take the matrix product.  An undetermined operand
-            # (a name nothing has typed yet) is read the way people write: `c x` scales by a
-            # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
-            # name) are matrix products; `x y` with x a column scales x.
-            if self.is_scalar(a) or self.is_scalar(b) or \
-                    (self.undetermined(a) and not _capital(node.args[0])):
-                use = "mul"
-            elif self.undetermined(b) and not _capital(node.args[1]):
-                use = "matmul" if self.is_array(a) and _may_be_size(self.dims(a)[1]) else "mul"
-            else:
-                use = "matmul"
-            self.juxt_as[id(node)] = use
-            if use == "mul":
-                return self.broadcast(node, a, b)
-            return self.matmul(node, a, b)
-        if op == "matmul":
-            return self.matmul(node, *kids)
-        if op == "neg" or op in EWISE_FUNCS:
-            return kids[0]
-        if op == "T":
-            r, c = self.make_array(kids[0])
-            return (c, r)
-        if op == "dot":
-            la = self.vec_length(node, kids[0], 0)
-            lb = self.vec_length(node, kids[1], 1)
-            if not _unify(la, lb):
-                raise self.fail(node, f"'·' needs vectors of one length: {self.desc(node.args[0])}"
-                                      f" has {_show(la)} entries, {self.desc(node.args[1])} "
-                                      f"has {_show(lb)}")
-            return (_one(), _one())
-        if op in ("sum", "mean", "norm", "logsumexp"):
-            self.make_array(kids[0])
-            return (_one(), _one())
-        if op == "softmax":
-            d = self.make_array(kids[0])
-            self.post.append(("vector", node, d))
-            return d
-        if op in ("tr", "det", "logdet", "inv"):
-            r, c = self.make_array(kids[0])
-            if not _unify(r, c):
-                raise self.fail(node, f"{op}() needs a square matrix; "
-                                      f"{self.desc(node.args[0])} is {_show(r)}×{_show(c)}",
-                                label="not-square")
-            return (_one(), _one()) if op != "inv" else (r, c)
-        if op == "diag":
-            r, c = self.make_array(kids[0])
-            cr, cc = r.find(), c.find()
-            if cc.value == 1 or (cc.value is None and cc.pref != "size"):
-                _unify(c, _one())
-                return (r, r)
-            if cr.value == 1:
-                return (c, c)
-            if not _unify(r, c):
-                raise self.fail(node, f"diag() takes a vector or a square matrix; "
-                                      f"{self.desc(node.args[0])} is {_show(r)}×{_show(c)}",
-                                label="not-square")
-            return (r, _one())
-        if op in ("vcat", "hcat"):
-            return self.concat(node, kids, vertical=(op == "vcat"))
-        if op == "kron":
-            (ar, ac), (br, bc) = self.make_array(kids[0]), self.make_array(kids[1])
-            return (self.derive(mul_sizes, [ar, br], node, "rows"),
-                    self.derive(mul_sizes, [ac, bc], node, "columns"))
-        raise self.fail(node, f"'{op}' cannot appear in an expression", label="bad-node")
+            return self.juxtaposition(node, kids)
+        rec = REGISTRY.get(op)
+        meth = getattr(self, "shape_" + rec.shape, None) if rec is not None else None
+        if meth is None:
+            raise self.fail(node, f"'{op}' cannot appear in an expression", label="bad-node")
+        return meth(node, kids)
+
+    def juxtaposition(self, node, kids):
+        a, b = kids
+        # A scalar scales; two arrays take the matrix product.  An undetermined operand
+        # (a name nothing has typed yet) is read the way people write: `c x` scales by a
+        # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
+        # name) are matrix products; `x y` with x a column scales x.
+        if self.is_scalar(a) or self.is_scalar(b) or \
+                (self.undetermined(a) and not _capital(node.args[0])):
+            use = "mul"
+        elif self.undetermined(b) and not _capital(node.args[1]):
+            use = "matmul" if self.is_array(a) and _may_be_size(self.dims(a)[1]) else "mul"
+        else:
+            use = "matmul"
+        self.juxt_as[id(node)] = use
+        if use == "mul":
+            return self.broadcast(node, a, b)
+        return self.matmul(node, a, b)
+
+    # -- the shape rules the records name ------------------------------------------------
+    def shape_leaf(self, node, kids):
+        return (_one(), _one())          # a constant: π, e
+
+    def shape_broadcast(self, node, kids):
+        return self.broadcast(node, kids[0], kids[1])
+
+    def shape_same(self, node, kids):
+        return kids[0]
+
+    def shape_matmul(self, node, kids):
+        return self.matmul(node, *kids)
+
+    def shape_transpose(self, node, kids):
+        r, c = self.make_array(kids[0])
+        return (c, r)
+
+    def shape_dot(self, node, kids):
+        la = self.vec_length(node, kids[0], 0)
+        lb = self.vec_length(node, kids[1], 1)
+        if not _unify(la, lb):
+            raise self.fail(node, f"'·' needs vectors of one length: {self.desc(node.args[0])}"
+                                  f" has {_show(la)} entries, {self.desc(node.args[1])} "
+                                  f"has {_show(lb)}")
+        return (_one(), _one())
+
+    def shape_scalar(self, node, kids):
+        self.make_array(kids[0])
+        return (_one(), _one())
+
+    def shape_vector(self, node, kids):
+        d = self.make_array(kids[0])
+        self.post.append(("vector", node, d))
+        return d
+
+    def _square(self, node, kids):
+        r, c = self.make_array(kids[0])
+        if not _unify(r, c):
+            raise self.fail(node, f"{REGISTRY[node.op].spelling}() needs a square matrix; "
+                                  f"{self.desc(node.args[0])} is {_show(r)}×{_show(c)}",
+                            label="not-square")
+        return r, c
+
+    def shape_square(self, node, kids):
+        return self._square(node, kids)
+
+    def shape_square_scalar(self, node, kids):
+        self._square(node, kids)
+        return (_one(), _one())
+
+    def shape_diag(self, node, kids):
+        r, c = self.make_array(kids[0])
+        cr, cc = r.find(), c.find()
+        if cc.value == 1 or (cc.value is None and cc.pref != "size"):
+            _unify(c, _one())
+            return (r, r)
+        if cr.value == 1:
+            return (c, c)
+        if not _unify(r, c):
+            raise self.fail(node, f"diag() takes a vector or a square matrix; "
+                                  f"{self.desc(node.args[0])} is {_show(r)}×{_show(c)}",
+                            label="not-square")
+        return (r, _one())
+
+    def shape_vcat(self, node, kids):
+        return self.concat(node, kids, vertical=True)
+
+    def shape_hcat(self, node, kids):
+        return self.concat(node, kids, vertical=False)
+
+    def shape_kron(self, node, kids):
+        (ar, ac), (br, bc) = self.make_array(kids[0]), self.make_array(kids[1])
+        return (self.derive(mul_sizes, [ar, br], node, "rows"),
+                self.derive(mul_sizes, [ac, bc], node, "columns"))
 
     def broadcast(self, node, a, b):
         if self.is_scalar(a):
@@ -278,8 +265,11 @@ def _may_be_size(d: _Dim) -> bool:
 
 
 def infer(raw: Expr, declared=None, text: str | None = None):
-    """Typed tree and {variable: shape} for an untyped tree from `parser.parse_raw`."""
-    inf = _Inference(text, {k: parse_decl(v, k) for k, v in (declared or {}).items()})
+    """Typed tree and {variable: shape} for an untyped tree from `parser.parse_raw`.
+    A constant's name (π, pi, e) is the constant unless it is declared as a variable."""
+    declared = {k: parse_decl(v, k) for k, v in (declared or {}).items()}
+    raw = _constants(raw, declared)
+    inf = _Inference(text, declared)
     try:
         inf.visit(raw)
         inf.finish(raw)
@@ -297,6 +287,35 @@ def infer(raw: Expr, declared=None, text: str | None = None):
         shapes.setdefault(name, inf.declared[name])
     _refuse_run_together(raw, inf.declared, text)
     return typed, shapes
+
+
+def _constants(raw: Expr, declared) -> Expr:
+    """Undeclared constant names as constants.  The untyped tree's nodes are told apart by
+    identity (their spans differ), so this walk keys on id(), not on equality."""
+    if not any(n.op == "var" and n.value in CONSTANTS and n.value not in declared
+               for n in raw.walk()):
+        return raw
+    done: dict = {}
+    for n in _postorder(raw):
+        if n.op == "var" and n.value in CONSTANTS and n.value not in declared:
+            done[id(n)] = Expr(CONSTANTS[n.value].name, (), None, None, n.span)
+        else:
+            args = tuple(done[id(a)] for a in n.args)
+            done[id(n)] = n if all(a is b for a, b in zip(args, n.args)) else n.rebuild(*args)
+    return done[id(raw)]
+
+
+def _postorder(root: Expr):
+    """Every node of an untyped tree, children first, each position separately."""
+    out, stack = [], [(root, False)]
+    while stack:
+        n, ready = stack.pop()
+        if ready:
+            out.append(n)
+        else:
+            stack.append((n, True))
+            stack.extend((a, False) for a in reversed(n.args))
+    return out
 
 
 def run_together(name: str, names) -> list | None:
@@ -333,53 +352,3 @@ def _refuse_run_together(raw, declared, text):
                                  text=text, span=n.span, label="run-together-names",
                                  hint=f"names need a space or an operator between them: "
                                       f"write {' '.join(parts)} (or {' @ '.join(parts)})")
-
-
-# -- construction-time shape rule (engine-built nodes; operands already typed) -------------
-
-def shape_of(op: str, args, value=None):
-    """Shape of `op(args)` for typed operands; raises ShapeError (no inference here)."""
-    shapes = [a.shape for a in args]
-    if op in ("add", "sub", "mul", "div", "pow", "max", "min"):
-        a, b = shapes
-        if a == SCALAR:
-            return b
-        if b == SCALAR or a == b:
-            return a
-        raise ShapeError(f"'{op}' of {format_shape(a)} and {format_shape(b)}", label="internal")
-    if op in ("neg",) or op in EWISE_FUNCS:
-        return shapes[0]
-    if op == "T":
-        r, c = shapes[0]
-        return (c, r)
-    if op == "matmul":
-        (ar, ac), (br, bc) = shapes
-        if ac != br:
-            raise ShapeError(f"'@' of {format_shape(shapes[0])} and {format_shape(shapes[1])}",
-                             label="internal")
-        return (ar, bc)
-    if op in ("dot", "sum", "mean", "norm", "logsumexp", "tr", "det", "logdet"):
-        return SCALAR
-    if op in ("softmax", "inv", "d"):
-        return shapes[0]
-    if op == "diag":
-        r, c = shapes[0]
-        if c == 1:
-            return (r, r)
-        if r == 1:
-            return (c, c)
-        return (r, 1)
-    if op == "vcat":
-        rows = shapes[0][0]
-        for s in shapes[1:]:
-            rows = add_sizes(rows, s[0])
-        return (rows, shapes[0][1])
-    if op == "hcat":
-        cols = shapes[0][1]
-        for s in shapes[1:]:
-            cols = add_sizes(cols, s[1])
-        return (shapes[0][0], cols)
-    if op == "kron":
-        (ar, ac), (br, bc) = shapes
-        return (mul_sizes(ar, br), mul_sizes(ac, bc))
-    raise ShapeError(f"no shape rule for '{op}'", label="internal")

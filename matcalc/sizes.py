@@ -1,19 +1,39 @@
-"""Size expressions: the sums and products of sizes that literals and Kronecker products give
-(`n+1`, `m*n`), kept as strings a declaration accepts back.
+"""Sizes and shapes: arithmetic, declarations, values and formatting, in one place.
 
-Owns: `add_sizes`, `mul_sizes`, `same_size`, `solve_size`.  A size is an int, a name, or a
-sum of products of names and ints — `*` binds tighter than `+`, as `evaluate.resolve_dim`
-reads it, so `(n+1)*k` is written `n*k+k`.  Imports nothing of matcalc.
+Owns: size arithmetic (`add_sizes`, `mul_sizes`, `same_size`, `solve_size`, `count`), reading
+a declaration (`parse_decl`: 'scalar', 'n', 'm,n', '3', '3,4', 'N,4'), the integer value of a
+size at concrete sizes (`resolve_dim`, `resolve_shape`, `size_names`), and how shapes are
+written (`format_dim`, `format_shape`, `format_decl`).
+A size is an int, a name, or a sum of products of names and ints — `*` binds tighter than
+`+`, so `(n+1)*k` is written `n*k+k`; a product is kept with its integer coefficient first
+(`4*N`), and a product of an int and a name is never reduced to either.  Imports nothing of
+matcalc but `errors` and the tree's SCALAR.
 
 >>> add_sizes("n", 1), mul_sizes("m", "n"), mul_sizes("n+1", "k"), same_size("m*n", "n*m")
 ('n+1', 'm*n', 'n*k+k', True)
+>>> count(("N", 4)), count((3, 4)), count(("n", 1)), resolve_dim("4*N", {"N": 5})
+('4*N', 12, 'n', 20)
 >>> solve_size(mul_sizes, "m*n", ["n"]), solve_size(add_sizes, "n+3", ["n"])
 ('m', 3)
+>>> parse_decl("m,n", "A"), format_shape(("n", "n*m")), format_decl(("n", 1))
+(('m', 'n'), 'n×(n m)', 'n')
 """
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 
+from .errors import ShapeError
+from .tree import SCALAR
+
+# a size: a name or a positive integer, or a sum / product of them (n+1, n*k: what
+# literals and Kronecker products give, so that inferred shapes can be declared back)
+_ATOM = r"(?:[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*|[0-9]+)"
+SIZE_RE = rf"{_ATOM}(?:[+*]{_ATOM})*"
+
+
+# -- arithmetic --------------------------------------------------------------------------
 
 def _monomials(v) -> list:
     """'2*n*k+1' -> [(2, ['n', 'k']), (1, [])]."""
@@ -68,9 +88,15 @@ def mul_sizes(a, b):
         return b
     if b == 1:
         return a
-    if "+" not in f"{a}{b}":
+    if "+" not in f"{a}{b}" and not isinstance(a, int) and not isinstance(b, int):
         return f"{a}*{b}"
     return _format([(ca * cb, na + nb) for ca, na in _monomials(a) for cb, nb in _monomials(b)])
+
+
+def count(shape):
+    """The number of entries of a shape, as a size: 12, 'n', '4*N', 'm*n'."""
+    r, c = shape
+    return mul_sizes(r, c)
 
 
 def solve_size(combine, total, known: list):
@@ -98,3 +124,103 @@ def solve_size(combine, total, known: list):
                 return None
             names.remove(name)
     return _format([(coef, names)]) if coef > 0 else None
+
+
+# -- values at concrete sizes --------------------------------------------------------------
+
+def resolve_dim(d, sizes: dict) -> int:
+    """The integer value of a size: an int, a bound name, or a compound `n+m` / `4*n`."""
+    from .errors import CheckError
+    if isinstance(d, int):
+        return d
+    if d in sizes:
+        return int(sizes[d])
+    if d.isdigit():
+        return int(d)
+    if "+" in d:
+        return sum(resolve_dim(part.strip(), sizes) for part in d.split("+"))
+    if "*" in d:
+        return math.prod(resolve_dim(part.strip(), sizes) for part in d.split("*"))
+    raise CheckError(f"the size {d!r} has no value here",
+                     hint=f"give it one, e.g. sizes={{{d!r}: 4}}", label="unknown-size")
+
+
+def resolve_shape(shape, sizes: dict) -> tuple:
+    return (resolve_dim(shape[0], sizes), resolve_dim(shape[1], sizes))
+
+
+def size_names(dims) -> list:
+    """The size names inside sizes, in order of appearance: ['n+1', 'm*n'] -> ['n', 'm']."""
+    seen: dict = {}
+    for d in dims:
+        if isinstance(d, str):
+            for part in re.split(r"[+*]", d):
+                part = part.strip()
+                if part and not part.isdigit():
+                    seen.setdefault(part, None)
+    return list(seen)
+
+
+# -- declarations and formatting ---------------------------------------------------------------
+
+def parse_decl(decl, name: str = "?"):
+    """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols)."""
+    if isinstance(decl, (tuple, list)):
+        parts = list(decl)
+    elif not isinstance(decl, (str, int)) or isinstance(decl, bool):
+        raise ShapeError(f"the shape declared for {name} is {decl!r}; write 'scalar', 'n' or "
+                         f"'m,n'", label="bad-declaration")
+    else:
+        s = str(decl).strip()
+        if s.lower() in ("scalar", "()", ""):
+            return SCALAR
+        parts = [p.strip() for p in re.split(r"[,×]|(?<=\d)x(?=\d)", s) if p.strip()] if \
+            re.fullmatch(rf"{SIZE_RE}(\s*[,×]\s*{SIZE_RE})?|\d+x\d+", s) else None
+        if parts is None:
+            raise ShapeError(f"cannot read the shape {decl!r} declared for {name}",
+                             hint="write 'scalar', 'n' (a vector of length n), 'm,n' (a matrix) "
+                                  "or integers such as '3' or '3,4'", label="bad-declaration")
+    if len(parts) == 1:
+        parts.append(1)
+    if len(parts) != 2:
+        raise ShapeError(f"the shape declared for {name} has {len(parts)} sizes; at most 2",
+                         label="bad-declaration")
+    out = []
+    for p in parts:
+        if isinstance(p, int) or (isinstance(p, str) and p.isdigit()):
+            v = int(p)
+            if v < 1:
+                raise ShapeError(f"sizes are positive; {name} was declared with {p}",
+                                 label="bad-declaration")
+            out.append(v)
+        elif isinstance(p, str) and re.fullmatch(SIZE_RE, p):
+            out.append(p)
+        else:
+            raise ShapeError(f"cannot read the size {p!r} declared for {name}",
+                             label="bad-declaration")
+    return tuple(out)
+
+
+def format_dim(d, grouped: bool = False) -> str:
+    """A size as people write it: `4*N` is `4N`, `n*m` is `n m`; `grouped` parenthesises a
+    compound size that stands beside others (`n×(n m)`, `1×(n+1)`)."""
+    s = str(d)
+    if "*" not in s and "+" not in s:
+        return s
+    s = "+".join(re.sub(r"^(\d+)\*", r"\1", t).replace("*", " ") for t in s.split("+"))
+    return f"({s})" if grouped else s
+
+
+def format_shape(shape) -> str:
+    """'scalar', 'n×1', 'm×n', '1×(n+1)'."""
+    if shape is None or tuple(shape) == SCALAR or not shape:
+        return "scalar"
+    return "×".join(format_dim(d, grouped=True) for d in shape)
+
+
+def format_decl(shape) -> str:
+    """The declaration syntax of a shape, which `parse_decl` reads back: 'scalar', 'n', 'm,n'."""
+    if tuple(shape) == SCALAR:
+        return "scalar"
+    r, c = shape
+    return str(r) if c == 1 else f"{r},{c}"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Engine
+from .engine import Engine, identify
 from .errors import MatcalcError
-from .rulebook import load
 from .simplify import present, simplify
-from .tree import SCALAR, Expr, format_shape
+from .sizes import SCALAR, format_shape
+from .tree import Expr
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_INTERMEDIATES = 40
@@ -72,22 +72,22 @@ def _intermediates(engine: Engine, y: Expr) -> list:
     return out
 
 
-def _partial(v: Expr, local: Expr) -> tuple[str, str]:
+def _partial(rb, v: Expr, local: Expr) -> tuple[str, str]:
     """∂local/∂v by the same rules, one operator at a time (text, latex)."""
-    from .derivation import identify
-    eng = Engine(load(), v.value, v.shape)
+    eng = Engine(rb, v.value, v.shape)
     L = eng.differential(local)
     try:
         J, _ = identify(eng, local, L)
-        J = present(simplify(J))
+        J = present(simplify(J, None, rb))
         return str(J), _latex(J)
     except MatcalcError:
-        dL = present(simplify(L)) if L is not None else None
+        dL = present(simplify(L, None, rb)) if L is not None else None
         return (f"(differential) d{v.value} ↦ {dL}", "d" + _latex(v) + " \\mapsto " +
                 (_latex(dL) if dL is not None else "0"))
 
 
-def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") -> list:
+def explain_one(part) -> list:
+    engine, y, raw, how, yname = part.engine, part.y, part.raw, part.how, part.label
     steps: list[Step] = []
     x = engine.x
     inter = _intermediates(engine, y)
@@ -109,7 +109,7 @@ def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") 
         pieces = []
         latex_pieces = []
         for v in deps:
-            text, ltx = _partial(v, shown)
+            text, ltx = _partial(engine.rb, v, shown)
             pieces.append(f"∂{u.value}/∂{v.value} = {text}")
             latex_pieces.append(f"\\frac{{\\partial {_ulatex(i)}}}{{\\partial {_latex(v)}}} = {ltx}")
             partial_texts.append(text)
@@ -146,7 +146,7 @@ def explain_one(engine: Engine, y: Expr, raw: Expr, how: str, yname: str = "y") 
 
 def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
                 partial_latex: list) -> Step:
-    rb = load()
+    rb = engine.rb
     x = engine.x
     all_scalar = x.shape == SCALAR and all(n.shape == SCALAR for n in inter)
     single_path = all(sum(1 for c in set(n.args) if engine.depends(c)) <= 1 for n in inter)
@@ -174,43 +174,40 @@ def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
 
 def explain(d) -> list:
     steps: list[Step] = []
-    rb = load()
+    rb, trace = d.question.rulebook, d.trace
     if d.order == 2:
-        grad, how = d._first
+        (first,), (second,) = trace.rounds
         steps.append(Step("header", f"first derivative (the gradient, as a column) by "
                                     f"{d.wrt[0]}"))
-        steps += explain_one(d._engines[0], d.expr, grad, d._methods[0])
-        steps.append(Step("header", f"second derivative: differentiate g = {grad} by "
+        steps += explain_one(first)
+        steps.append(Step("header", f"second derivative: differentiate g = {first.raw} by "
                                     f"{d.wrt[0]}"))
-        steps += explain_one(d._engines[1], grad, d.raw, d._methods[1], yname="g")
+        steps += explain_one(second)
     elif len(d.wrt) == 1:
-        steps += explain_one(d._engines[0], d.expr, d.raw, d._methods[0])
+        steps += explain_one(trace.rounds[0][0])
     else:
-        for eng, how, part in zip(d._engines, d._methods, d.raw.args):
-            steps.append(Step("header", f"by {eng.x.value}"))
-            steps += explain_one(eng, d.expr, part, how)
+        for part in trace.rounds[0]:
+            steps.append(Step("header", f"by {part.engine.x.value}"))
+            steps += explain_one(part)
         steps.append(Step("header", f"the Jacobian by ({', '.join(d.wrt)}) puts these side "
                                     f"by side (R-J4)", rule=None, source="R-J1, R-J4"))
-    shown = d._record[:MAX_SIMPLIFY_STEPS]
-    for rule_id, before, after in shown:
+    record = trace.simplifications
+    for rule_id, before, after in record[:MAX_SIMPLIFY_STEPS]:
         rule = rb.by_id.get(rule_id)
         label = rule_id if rule is None else _cite(rule)
         steps.append(Step("simplify", f"{before}  →  {after}",
                           f"&\\quad {_latex(before)} \\;\\to\\; {_latex(after)}",
                           rule_id, label))
-    if len(d._record) > MAX_SIMPLIFY_STEPS:
-        steps.append(Step("note", f"… {len(d._record) - MAX_SIMPLIFY_STEPS} more "
+    if len(record) > MAX_SIMPLIFY_STEPS:
+        steps.append(Step("note", f"… {len(record) - MAX_SIMPLIFY_STEPS} more "
                                   f"simplification steps"))
-    used = {r.id for e in d._engines for r in e.used.values() if r is not None}
-    if "fn.relu.vector" in used:
-        r = rb.get("fn.relu.vector")
-        steps.append(Step("note", "erratum E-7: " + r.note, rule=r.id, source=r.cite()))
-    if any(rid.startswith("simp.relu") or rid.startswith("simp.step.relu")
-           for rid, _, _ in d._record):
-        steps.append(Step("note", "erratum E-1/E-4: the sum over samples stays outside the "
-                                  "piecewise choice; max(0, z) = z only where step(z) = 1, "
-                                  "which is where it is replaced (the paper's R-L3* form)",
-                          source="Parr & Howard §6, errata E-1, E-4"))
+    said = set()
+    for rid in sorted(trace.rules_used()):
+        rule = rb.by_id.get(rid)
+        if rule is not None and rule.erratum and rule.erratum not in said:
+            said.add(rule.erratum)
+            steps.append(Step("note", "erratum " + rule.erratum, rule=rule.id,
+                              source=rule.cite()))
     if d.layout == "denominator":
         steps.append(Step("layout", "denominator layout: the transpose of the numerator-layout "
                                     "Jacobian"))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import keyword
 
 from .errors import CheckError, UnsupportedError
-from .evaluate import resolve_dim, resolve_shape
-from .tree import EWISE_FUNCS
+from .ops import REGISTRY
+from .sizes import _monomials, resolve_dim, resolve_shape
 
 
 def safe_name(name: str, fallback: str) -> str:
@@ -35,16 +35,6 @@ def entry_symbols(var_shapes: dict, sizes: dict, names=None) -> dict:
     return out
 
 
-def _ewise_funcs(sp):
-    return {
-        "exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-        "tanh": sp.tanh, "sqrt": sp.sqrt, "abs": sp.Abs, "sign": sp.sign,
-        "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
-        "softplus": lambda z: sp.log(1 + sp.exp(z)),
-        "step": lambda z: sp.Heaviside(z, 0),          # step(0) = 0 (DESIGN §2)
-    }
-
-
 def _broadcast(sp, a, b, f):
     """Element-wise f with a 1×1 operand expanded (the paper's scalar expansion)."""
     if a.shape == (1, 1) and b.shape != (1, 1):
@@ -59,74 +49,43 @@ def _broadcast(sp, a, b, f):
 
 def to_sympy_explicit(expr, sizes: dict, symbols: dict):
     """The explicit `sympy.Matrix` of `expr`: `symbols` maps each variable to a Matrix of
-    its entries (see `entry_symbols`), `sizes` each size name to an int."""
+    its entries (see `entry_symbols`), `sizes` each size name to an int.  Each operator's
+    meaning is its record's `sympy` (on scalars for element-wise ones, else on matrices)."""
     import sympy as sp
-    funcs = _ewise_funcs(sp)
-    binary = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y,
-              "mul": lambda x, y: x * y, "div": lambda x, y: x / y,
-              "pow": lambda x, y: x ** y, "max": sp.Max, "min": sp.Min}
     memo: dict = {}
-
-    def scalar(v):
-        return sp.Matrix([[v]])
 
     def conv(node):
         if node in memo:
             return memo[node]
         op, a = node.op, [conv(x) for x in node.args]
+        rec = REGISTRY.get(op)
         if op == "var":
             if node.value not in symbols:
                 raise CheckError(f"no symbols for the variable {node.value}", label="missing-var")
             out = symbols[node.value]
         elif op == "num":
-            out = scalar(sp.Rational(node.value.numerator, node.value.denominator))
+            out = sp.Rational(node.value.numerator, node.value.denominator)
         elif op in ("ones", "zeros"):
             r, c = resolve_shape(node.shape, sizes)
             out = sp.ones(r, c) if op == "ones" else sp.zeros(r, c)
         elif op == "eye":
             out = sp.eye(resolve_dim(node.shape[0], sizes))
         elif op == "size":
-            out = scalar(sp.Integer(resolve_dim(node.value, sizes)))
-        elif op in binary:
-            out = _broadcast(sp, a[0], a[1], binary[op])
-        elif op in funcs:
-            out = a[0].applyfunc(funcs[op])
-        elif op == "neg":
-            out = -a[0]
-        elif op == "T":
-            out = a[0].T
-        elif op == "matmul":
-            out = a[0] * a[1]
-        elif op == "dot":
-            out = scalar(sum((x * y for x, y in zip(a[0], a[1])), sp.Integer(0)))
-        elif op == "kron":
-            out = sp.kronecker_product(a[0], a[1])
-        elif op in ("sum", "mean", "norm", "logsumexp"):
-            total = {"sum": lambda m: sum(m, sp.Integer(0)),
-                     "mean": lambda m: sum(m, sp.Integer(0)) / len(m),
-                     "norm": lambda m: sp.sqrt(sum((x ** 2 for x in m), sp.Integer(0))),
-                     "logsumexp": lambda m: sp.log(sum((sp.exp(x) for x in m), sp.Integer(0)))}
-            out = scalar(total[op](a[0]))
-        elif op == "tr":
-            out = scalar(a[0].trace())
-        elif op in ("det", "logdet"):
-            det = a[0].det(method="berkowitz")       # division-free: no spurious poles
-            out = scalar(det if op == "det" else sp.log(det))
-        elif op == "inv":
-            out = a[0].adjugate(method="berkowitz") / a[0].det(method="berkowitz")
-        elif op == "softmax":
-            e = a[0].applyfunc(sp.exp)
-            out = e / sum(e, sp.Integer(0))
-        elif op == "diag":
-            m, (r, c) = a[0], node.args[0].shape
-            out = sp.diag(*list(m)) if (r == 1 or c == 1) else \
-                sp.Matrix([m[i, i] for i in range(m.rows)])
-        elif op in ("vcat", "hcat"):
-            out = (sp.Matrix.vstack if op == "vcat" else sp.Matrix.hstack)(*a)
-        else:
+            out = sp.Integer(resolve_dim(node.value, sizes))
+        elif rec is None or rec.sympy is None:
             raise CheckError(f"cannot expand the node '{op}' into SymPy"
                              + (": a differential d(·) is not a value" if op == "d" else ""),
                              label="not-evaluable")
+        elif rec.kind == "const":
+            out = rec.sympy(sp)
+        elif rec.kind == "binary":
+            out = _broadcast(sp, a[0], a[1], lambda x, y: rec.sympy(sp, x, y))
+        elif rec.kind == "ewise":
+            out = a[0].applyfunc(lambda z: rec.sympy(sp, z))
+        else:
+            out = rec.sympy(sp, *a)
+        if not isinstance(out, sp.MatrixBase):
+            out = sp.Matrix([[out]])
         memo[node] = out
         return out
 
@@ -149,23 +108,22 @@ class _MatrixExprBuilder:
     def __init__(self):
         import sympy
         self.sp = sympy
+        self.M = sympy.matrices.expressions
         self.memo: dict = {}
 
     def dim(self, d):
+        """A size as a SymPy integer expression: 4*N is 4 N, n+1 is n + 1."""
         if isinstance(d, int):
             return d
-        if d.isdigit():
-            return int(d)
-        if "+" in d:
-            return sum(self.dim(p.strip()) for p in d.split("+"))
-        if "*" in d:
-            out = 1
-            for p in d.split("*"):
-                out *= self.dim(p.strip())
-            return out
-        if not safe_name(d, ""):
-            raise UnsupportedError(f"the size {d!r} is not a valid SymPy name")
-        return self.sp.Symbol(d, integer=True, positive=True)
+        total = 0
+        for coef, names in _monomials(d):
+            term = coef
+            for n in names:
+                if not safe_name(n, ""):
+                    raise UnsupportedError(f"the size {n!r} is not a valid SymPy name")
+                term = term * self.sp.Symbol(n, integer=True, positive=True)
+            total = total + term
+        return total
 
     def conv(self, node):
         if node not in self.memo:
@@ -188,11 +146,15 @@ class _MatrixExprBuilder:
         d = sp.Dummy("d")
         return a.applyfunc(sp.Lambda(d, f(d)))
 
+    def is_mat(self, x) -> bool:
+        return getattr(x, "is_Matrix", False)
+
     def build(self, node, a):
         sp, op = self.sp, node.op
-        M = sp.matrices.expressions
-        is_mat = [getattr(x, "is_Matrix", False) for x in a]
+        M = self.M
+        is_mat = [self.is_mat(x) for x in a]
         r, c = (self.dim(d) for d in node.shape)
+        rec = REGISTRY.get(op)
         if op == "var":
             name = safe_name(node.value, "")
             if not name:
@@ -208,6 +170,8 @@ class _MatrixExprBuilder:
                 else M.Identity(r)
         if op == "size":
             return self.dim(node.value)
+        if rec is not None and rec.kind == "const":
+            return rec.sympy(sp)
         if op in ("add", "sub"):
             x, y = a
             if is_mat[0] != is_mat[1]:      # scalar expansion: s + A = s 𝟏 + A
@@ -228,51 +192,14 @@ class _MatrixExprBuilder:
         if op in ("max", "min"):
             if any(is_mat):
                 raise UnsupportedError(f"SymPy has no element-wise {op} of matrices")
-            return (sp.Max if op == "max" else sp.Min)(*a)
-        if op in EWISE_FUNCS:
-            return self.ew(a[0], _ewise_funcs(sp)[op])
-        if op == "neg":
-            return -a[0]
-        if op == "T":
-            return a[0].T if is_mat[0] else a[0]
-        if op == "matmul":
-            out = a[0] * a[1]
-            return out
-        if op == "dot":
-            x, y = (v.T if v.shape[0] == 1 else v for v in a)
-            return self.element(x.T * y)
-        if op == "kron":
-            return M.KroneckerProduct(*a)
-        if op in ("sum", "mean", "logsumexp", "norm") and not is_mat[0]:
-            return {"sum": a[0], "mean": a[0], "logsumexp": a[0], "norm": sp.Abs(a[0])}[op]
-        if op in ("sum", "mean", "logsumexp"):
-            x = self.ew(a[0], sp.exp) if op == "logsumexp" else a[0]
-            rows, cols = x.shape
-            total = self.element(M.OneMatrix(1, rows) * x * M.OneMatrix(cols, 1))
-            return sp.log(total) if op == "logsumexp" else \
-                total / (rows * cols) if op == "mean" else total
-        if op == "norm":
-            return sp.sqrt(M.Trace(a[0].T * a[0]))
-        if op in ("tr", "det", "logdet", "inv") and not is_mat[0]:
-            return {"tr": a[0], "det": a[0], "logdet": sp.log(a[0]), "inv": 1 / a[0]}[op]
-        if op in ("tr", "det", "logdet"):
-            return {"tr": M.Trace, "det": M.Determinant,
-                    "logdet": lambda x: sp.log(M.Determinant(x))}[op](a[0])
-        if op == "inv":
-            return M.Inverse(a[0])
-        if op == "softmax":
-            e = self.ew(a[0], sp.exp)
-            rows, cols = e.shape
-            return e * (1 / self.element(M.OneMatrix(1, rows) * e * M.OneMatrix(cols, 1)))
-        if op == "diag":
-            rows, cols = node.args[0].shape
-            if rows == 1 or cols == 1:
-                return M.DiagMatrix(a[0] if cols == 1 else a[0].T) if is_mat[0] else a[0]
-            return M.DiagonalOf(a[0])
+            return rec.sympy(sp, *a)
+        if rec is not None and rec.kind == "ewise":
+            return self.ew(a[0], lambda z: rec.sympy(sp, z))
+        if rec is not None and rec.sympy_matrix is not None:
+            return rec.sympy_matrix(self, *a)
         if op in ("vcat", "hcat"):
             if not any(is_mat):            # a literal of scalars is an explicit matrix
                 return sp.ImmutableMatrix([[x] for x in a] if op == "vcat" else [a])
-            blocks = [x if getattr(x, "is_Matrix", False) else sp.ImmutableMatrix([[x]])
-                      for x in a]
+            blocks = [x if self.is_mat(x) else sp.ImmutableMatrix([[x]]) for x in a]
             return M.BlockMatrix([[b] for b in blocks] if op == "vcat" else [blocks])
         raise UnsupportedError(f"'{op}' has no SymPy matrix-expression counterpart")

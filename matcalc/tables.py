@@ -10,13 +10,13 @@ function of rules/ and the engine alone (no dates, timings or paths), so it is r
 """
 from __future__ import annotations
 
-import functools
 import html as _html
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from .errors import MatcalcError
+from .rulebook import load
 
 FORMATS = ("markdown", "latex", "html")
 COLUMNS = ("Expression", "Shapes", "By", "matcalc", "Paper", "Rule · source")
@@ -49,34 +49,54 @@ class Table:
     extension: bool
 
 
-def names() -> list[str]:
-    """The table names `only` accepts, in document order."""
-    return list(dict.fromkeys(t.section.table for t in entries()))
+def names(rulebook=None) -> list[str]:
+    """The table names `only` accepts, in document order (nothing is derived to say so)."""
+    rb = rulebook if rulebook is not None else load()
+    return list(dict.fromkeys(s.table for s in rb.sections
+                              if s.laws or any(r.section is s and r.examples
+                                               for r in rb.rules)))
 
 
-@functools.lru_cache(maxsize=None)
-def entries() -> tuple:
-    """Derive and check every example; the paper's tables first, then the extensions."""
+_ENTRIES: dict = {}
+
+
+def clear_cache() -> None:
+    """Forget the derived rows (they are kept per rulebook for the life of the process)."""
+    _ENTRIES.clear()
+
+
+def entries(rulebook=None, only: str | None = None) -> tuple:
+    """Derive and check every example of the rulebook (of one table with `only`); the
+    paper's tables first, then the extensions."""
+    rb = rulebook if rulebook is not None else load()
+    key = (id(rb), only)
+    if key not in _ENTRIES:
+        _ENTRIES[key] = (rb, _entries(rb, only))
+    return _ENTRIES[key][1]
+
+
+def _entries(rb, only) -> tuple:
     from .derivation import derive
-    from .rulebook import load
     paper, ext = [], []
-    for sec in load().sections:
-        rules = [r for r in load().rules if r.section is sec and r.examples]
+    for sec in rb.sections:
+        if only is not None and sec.table != only:
+            continue
+        rules = [r for r in rb.rules if r.section is sec and r.examples]
         if not rules and not sec.laws:
             continue
         for extension, out in ((False, paper), (True, ext)):
             chosen = [r for r in rules if (r.extension or sec.extension) == extension]
-            rows = [Row(r, ex, _derive(derive, r, ex), i == 0)
+            rows = [Row(r, ex, _derive(derive, r, ex, rb), i == 0)
                     for r in chosen for i, ex in enumerate(r.examples)]
             if rows or (sec.laws and not extension):
                 out.append(Table(sec, rows, extension))
     return tuple(paper + ext)
 
 
-def _derive(derive, rule, ex):
+def _derive(derive, rule, ex, rb):
     where = f"table entry {rule.id} ({ex['expr']} by {ex['wrt']})"
     try:
-        d = derive(ex["expr"], ex["wrt"], shapes=ex.get("shapes"))
+        d = derive(ex["expr"], ex["wrt"], shapes=ex.get("shapes"), rulebook=rb)
         report = d.check()
     except MatcalcError as e:
         raise MatcalcError(f"{where} cannot be derived: {e.message}",
@@ -86,7 +106,7 @@ def _derive(derive, rule, ex):
     return d
 
 
-def render(format: str = "markdown", only: str | None = None) -> str:
+def render(format: str = "markdown", only: str | None = None, rulebook=None) -> str:
     """The reference tables as one document.
 
     >>> render("markdown", only="elementwise").splitlines()[0]
@@ -95,12 +115,10 @@ def render(format: str = "markdown", only: str | None = None) -> str:
     if format not in FORMATS:
         raise MatcalcError(f"no table format {format!r}; choose one of {', '.join(FORMATS)}",
                            label="bad-format")
-    tables = list(entries())
-    if only is not None:
-        if only not in names():
-            raise MatcalcError(f"no table named {only!r}; the tables are: "
-                               f"{', '.join(names())}", label="unknown-table")
-        tables = [t for t in tables if t.section.table == only]
+    if only is not None and only not in names(rulebook):
+        raise MatcalcError(f"no table named {only!r}; the tables are: "
+                           f"{', '.join(names(rulebook))}", label="unknown-table")
+    tables = list(entries(rulebook, only))
     return {"markdown": _markdown, "latex": _latex, "html": _html_doc}[format](tables)
 
 

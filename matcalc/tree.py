@@ -1,8 +1,11 @@
 """The typed expression tree: one immutable node class over a closed set of operators.
 
-Owns: `Expr`, the operator table `OPS`, shapes `(rows, cols)` over sizes `Dim = int | str`.
+Owns: `Expr`, shapes `(rows, cols)` over sizes `Dim = int | str`, and the constructors the
+engine uses.  What each op means is the operator registry's (`matcalc.ops`).
 Invariants: nodes never simplify on construction; `e.rebuild(*e.args) == e`; equality is
-structural (op, value, shape, args) and the hash is computed once. Imports nothing of matcalc.
+structural (op, value, shape, args) and the hash is computed once.  Imports nothing of
+matcalc: the text printer registers itself as `Expr`'s `str` (`set_text_printer`), so the
+tree does not import the printers that import it.
 
 >>> x = Expr("var", (), ("n", 1), "x")
 >>> Expr("T", (x,), (1, "n")).rebuild(x) == Expr("T", (x,), (1, "n"))
@@ -16,41 +19,6 @@ from typing import Iterator, Union
 Dim = Union[int, str]
 Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
-
-# op -> (arity, kind).  arity None = variadic.  Kinds:
-#   leaf      no children; `value` carries the name / number / size
-#   binary    element-wise with scalar expansion (NumPy broadcasting of a 1×1 operand)
-#   linear    products and structural operators
-#   ewise     element-wise function of one argument
-#   reduce    array -> scalar
-#   func      other functions
-OPS: dict[str, tuple] = {
-    # leaves
-    "var": (0, "leaf"), "num": (0, "leaf"), "pvar": (0, "leaf"),
-    "ones": (0, "leaf"), "zeros": (0, "leaf"), "eye": (0, "leaf"),
-    "size": (0, "leaf"),     # the number of entries along a size, e.g. N, as a scalar
-    # arithmetic
-    "add": (2, "binary"), "sub": (2, "binary"), "mul": (2, "binary"), "div": (2, "binary"),
-    "pow": (2, "binary"), "max": (2, "binary"), "min": (2, "binary"),
-    "neg": (1, "linear"), "T": (1, "linear"), "matmul": (2, "linear"), "dot": (2, "linear"),
-    "kron": (2, "linear"),
-    # element-wise functions
-    "exp": (1, "ewise"), "log": (1, "ewise"), "sin": (1, "ewise"), "cos": (1, "ewise"),
-    "tan": (1, "ewise"), "tanh": (1, "ewise"), "sigmoid": (1, "ewise"), "softplus": (1, "ewise"),
-    "sqrt": (1, "ewise"), "abs": (1, "ewise"), "step": (1, "ewise"), "sign": (1, "ewise"),
-    # reductions
-    "sum": (1, "reduce"), "mean": (1, "reduce"), "norm": (1, "reduce"),
-    "logsumexp": (1, "reduce"), "tr": (1, "reduce"), "det": (1, "reduce"),
-    "logdet": (1, "reduce"),
-    # other functions
-    "softmax": (1, "func"), "diag": (1, "func"), "inv": (1, "func"),
-    "vcat": (None, "linear"), "hcat": (None, "linear"),
-    # the differential of a variable, d(x): a leaf of the linear expressions the engine builds
-    "d": (1, "linear"),
-}
-
-EWISE_FUNCS = frozenset(k for k, (_, kind) in OPS.items() if kind == "ewise")
-
 
 class Expr:
     """One node: operator `op`, children `args`, `shape`, and a leaf `value`.
@@ -137,19 +105,28 @@ class Expr:
         return {n.value for n in self.walk() if n.op == "var"}
 
     def __repr__(self) -> str:
-        from .printing.text import to_text  # late: printing sits above the tree
         try:
-            return f"Expr({to_text(self)!r}, shape={format_shape(self.shape)})"
-        except Exception:  # a pattern or malformed node still gets a repr
+            return f"Expr({_TEXT[0](self)!r}, shape={self.shape})"
+        except Exception:  # a pattern, a malformed node, or no printer registered
             return f"Expr({self.op}, {self.args!r}, {self.shape}, {self.value!r})"
 
     def __str__(self) -> str:
-        from .printing.text import to_text
-        return to_text(self)
+        return _TEXT[0](self)
 
     def _repr_latex_(self) -> str:
-        from .printing.latex import to_latex
-        return f"${to_latex(self)}$"
+        return f"${_TEXT[1](self)}$"
+
+
+def _unprinted(e: Expr) -> str:
+    return f"{e.op}({', '.join(map(str, e.args))})" if e.args else f"{e.op}:{e.value}"
+
+
+_TEXT = [_unprinted, _unprinted]
+
+
+def set_text_printer(text, latex) -> None:
+    """Called once by `matcalc.printing`: how `str(expr)` and Jupyter render a tree."""
+    _TEXT[0], _TEXT[1] = text, latex
 
 
 # -- constructors used by the engine (no simplification, only shape bookkeeping) --------
@@ -186,21 +163,3 @@ def is_num(e: Expr, value=None) -> bool:
 
 def is_zero(e: Expr) -> bool:
     return e.op == "zeros" or (e.op == "num" and e.value == 0)
-
-
-def format_dim(d: Dim) -> str:
-    return str(d)
-
-
-def format_shape(shape: Shape) -> str:
-    if shape == SCALAR:
-        return "scalar"
-    return f"{shape[0]}×{shape[1]}"
-
-
-def count(shape: Shape):
-    """Number of entries, as an int or a tuple of symbolic factors."""
-    r, c = shape
-    if isinstance(r, int) and isinstance(c, int):
-        return r * c
-    return tuple(d for d in (r, c) if d != 1)

@@ -1,7 +1,9 @@
-"""Shared test helpers: comparing closed forms up to the order of sums and scalar factors."""
+"""Shared test helpers: comparing closed forms up to the order of the operands of commutative
+operators (sums, scalar and element-wise products, dot, max, min: the registry says which)."""
 from __future__ import annotations
 
 import matcalc
+from matcalc.ops import REGISTRY
 from matcalc.simplify import present, simplify
 
 
@@ -26,9 +28,11 @@ def key(e) -> str:
                 terms.append(("+" if sign > 0 else "-") + key(n))
         collect(e, 1)
         return "sum(" + ",".join(sorted(terms)) + ")"
-    if op == "mul" and (e.args[0].shape == (1, 1) or e.args[1].shape == (1, 1)):
+    if op == "mul":
         factors = sorted(key(f) for f in _flat(e, "mul"))
         return "prod(" + ",".join(factors) + ")"
+    if REGISTRY.get(op) is not None and REGISTRY[op].commutative:
+        return f"{op}(" + ",".join(sorted(key(a) for a in e.args)) + ")"
     if op in ("ones", "zeros", "eye"):
         return op
     if op in ("var", "size"):

@@ -26,10 +26,12 @@ from pathlib import Path
 import pytest
 
 import matcalc
-from matcalc.check import EXACT_SIZES, NUMERIC_SIZES, assign_sizes, check_derivative
-from matcalc.evaluate import (expected_matrix_shape, normalise_shapes, numpy_shape,
-                              resolve_dim, wrt_shape)
-from matcalc.tree import SCALAR, Expr
+from matcalc.check import check_derivative
+from matcalc.check.problem import EXACT_SIZES, NUMERIC_SIZES, assign_sizes
+from matcalc.conventions import expected_matrix_shape, numpy_shape, wrt_shape
+from matcalc.sizes import parse_decl, resolve_dim
+from matcalc.sizes import SCALAR
+from matcalc.tree import Expr
 from tests.helpers import assert_checked, assert_same_form
 
 try:
@@ -156,7 +158,7 @@ def test_expected_form_is_true(case):
 
 def _declared_sizes(case: Case) -> dict:
     names = []
-    for shape in normalise_shapes(case.shapes).values():
+    for shape in {k: parse_decl(v, k) for k, v in case.shapes.items()}.values():
         for d in shape:
             if isinstance(d, str) and d.isidentifier() and d not in names:
                 names.append(d)
@@ -176,7 +178,7 @@ def _as_derivative(e, case: Case):
             memo[n] = n if args == n.args else n.rebuild(*args)
     out = memo[e]
     if out.op == "zeros" and case.order == 2:
-        rows = normalise_shapes(case.shapes)[case.wrt][0]
+        rows = {k: parse_decl(v, k) for k, v in case.shapes.items()}[case.wrt][0]
         out = Expr("zeros", (), (rows, rows))
     return out
 
@@ -187,7 +189,7 @@ def _sizes_for(case: Case, expected) -> dict:
     the derivative must have)."""
     sizes = assign_sizes(_declared_sizes(case), EXACT_SIZES, case.sizes)
     expr = matcalc.parse(case.expr, case.shapes)
-    shapes = normalise_shapes(case.shapes)
+    shapes = {k: parse_decl(v, k) for k, v in case.shapes.items()}
     S = numpy_shape(expr.shape, sizes)
     T = wrt_shape(case.wrt, shapes, sizes)
     want = expected_matrix_shape(S, T, case.order, case.layout) or \
@@ -213,7 +215,7 @@ def _assert_symmetric(d, case: Case) -> None:
     rng = np.random.default_rng(5)
     sizes = assign_sizes(_declared_sizes(case), NUMERIC_SIZES, None)
     env = {name: rng.uniform(0.5, 1.5, numpy_shape(shape, sizes)) for name, shape in
-           normalise_shapes(case.shapes).items()}
+           {k: parse_decl(v, k) for k, v in case.shapes.items()}.items()}
     H = np.asarray(d.lambdify()(**env))
     assert H.ndim == 2 and H.shape[0] == H.shape[1], H.shape
     np.testing.assert_allclose(H, H.T, rtol=1e-10, atol=1e-12,

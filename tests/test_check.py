@@ -7,8 +7,9 @@ import sys
 import pytest
 
 import matcalc
-from matcalc import check_exact
-from matcalc.check import CheckReport, assign_sizes, check_derivative
+from matcalc.check import CheckReport, check_derivative
+from matcalc.check import exact as check_exact
+from matcalc.check.problem import assign_sizes
 from matcalc.tree import Expr, eye, ones, var
 
 VEC = {"w": "n", "x": "n", "b": "scalar", "z": "scalar"}
@@ -153,7 +154,7 @@ def test_vector_by_matrix_tensor():
 
 def test_import_matcalc_loads_neither_sympy_nor_numpy():
     code = ("import sys, matcalc, matcalc.check, matcalc.evaluate, matcalc.sympy_bridge, "
-            "matcalc.check_exact; "
+            "matcalc.check.exact, matcalc.check.numeric, matcalc.check.problem; "
             "assert 'sympy' not in sys.modules, 'sympy'; "
             "assert 'numpy' not in sys.modules, 'numpy'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -11,7 +11,8 @@ import sys
 import pytest
 from conftest import run_cli
 
-from matcalc.cli import format_dims, format_var_shapes, main, parse_shapes, parse_sizes
+from matcalc.cli import format_var_shapes, main, parse_shapes, parse_sizes
+from matcalc.sizes import format_shape
 
 
 def _engine_or_skip(code, err):
@@ -150,8 +151,8 @@ def test_parse_shapes(items, want):
 @pytest.mark.parametrize("shape, want", [((1, 1), "scalar"), (("1", "n"), "1×n"),
                                          (("m", "n"), "m×n"), ((), "scalar"),
                                          (("n", "m", "k"), "n×m×k")])
-def test_format_dims(shape, want):
-    assert format_dims(shape) == want
+def test_format_shape(shape, want):
+    assert format_shape(shape) == want
 
 
 def test_format_var_shapes():

@@ -64,14 +64,14 @@ def test_lambdify_shapes_and_values():
     p = lambda text: matcalc.parse(text, S)                          # noqa: E731
 
     # scalar by n-vector -> (n,)
-    f = lambdify(p("x' @ (A + A')"), "x", S)
+    f = lambdify(p("x' @ (A + A')"), "x", S, out_shape="scalar")
     assert f(x=x, A=A).shape == (n,)
     np.testing.assert_allclose(f(x=x, A=A), _central(lambda v: v @ A @ v, x), rtol=1e-6)
     # m-vector by n-vector -> (m, n)
     f = lambdify(p("M"), "x", S, out_shape="m")
     np.testing.assert_allclose(f(M=M, x=x), _central(lambda v: M @ v, x), rtol=1e-6)
     # scalar by m×n matrix -> (m, n)
-    f = lambdify(p("x @ w'"), "A", S)
+    f = lambdify(p("x @ w'"), "A", S, out_shape="scalar")
     assert f(x=x, w=w, A=A).shape == (n, n)
     np.testing.assert_allclose(f(x=x, w=w, A=A), _central(lambda B: x @ B @ w, A), rtol=1e-6)
     # m-vector by scalar -> (m,)
@@ -80,7 +80,7 @@ def test_lambdify_shapes_and_values():
     np.testing.assert_allclose(f(M=M, x=x), _central(lambda s: s * (M @ x), np.float64(2.0)),
                                rtol=1e-6)
     # Hessian of a scalar by an n-vector -> (n, n)
-    f = lambdify(p("A + A'"), "x", S, order=2)
+    f = lambdify(p("A + A'"), "x", S, order=2, out_shape="scalar")
     assert f(A=A).shape == (n, n)
     # a vector by a matrix -> (m, m, n): ∂(M x)_i / ∂M_ab = δ_ia x_b
     closed = Expr("kron", (eye("m"), Expr("T", (var("x", ("n", 1)),), (1, "n"))), ("m", "m*n"))
@@ -88,7 +88,7 @@ def test_lambdify_shapes_and_values():
     assert f(M=M, x=x).shape == (m, m, n)
     np.testing.assert_allclose(f(M=M, x=x), _central(lambda B: B @ x, M), rtol=1e-6)
     # denominator layout: a column gradient, returned in the §3 convention
-    f = lambdify(p("x"), "w", S, layout="denominator")
+    f = lambdify(p("x"), "w", S, layout="denominator", out_shape="scalar")
     np.testing.assert_allclose(f(x=x), x)
     # several variables: the concatenation
     f = lambdify(matcalc.parse("[6*x*y, 3*x^2; 2, 8*y^7]"), ["x", "y"],
@@ -170,7 +170,7 @@ def test_eye_and_size_leaves():
 
 def test_block_concatenation_of_arrays():
     # the parser builds literals of scalars; array blocks are built here with shape_of
-    from matcalc.shapes import shape_of
+    from matcalc.shaperules import shape_of
     x, y, A = var("x", ("n", 1)), var("y", ("n", 1)), var("A", ("n", "n"))
     xt, one = Expr("T", (x,), (1, "n")), Expr("num", (), (1, 1), matcalc.tree.Fraction(1))
     top = Expr("hcat", (xt, one), shape_of("hcat", (xt, one)))

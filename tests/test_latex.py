@@ -149,7 +149,7 @@ def test_grouping_matches_the_text_printer():
 
 
 def test_unknown_node_raises():
-    from matcalc.printing.base import PrintError
+    from matcalc.errors import PrintError
     from matcalc.tree import Expr
     with pytest.raises(PrintError):
         to_latex(Expr("no-such-op", ()))

@@ -80,17 +80,17 @@ def test_a_failing_entry_aborts_naming_its_rule(monkeypatch):
         def __str__(self):
             return "check: numeric FAILED"
     monkeypatch.setattr(Derivation, "check", lambda self, *a, **k: Failed())
-    tables.entries.cache_clear()
+    tables.clear_cache()
     try:
         with pytest.raises(matcalc.MatcalcError, match=r"scalar\.constant .*failed its check"):
             tables.render("markdown")
     finally:
-        tables.entries.cache_clear()
+        tables.clear_cache()
 
 
 def test_generation_is_deterministic():
     first = tables.render("html")
-    tables.entries.cache_clear()
+    tables.clear_cache()
     assert tables.render("html") == first
 
 

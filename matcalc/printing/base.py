@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..tree import SCALAR, Expr
+from ..errors import PrintError
+from ..ops import REGISTRY
+from ..sizes import SCALAR
+from ..tree import Expr
 
 # higher binds tighter
 PREC = {
@@ -19,8 +22,14 @@ PREC = {
 }
 
 
-class PrintError(Exception):
-    pass
+def call_spelling(op: str):
+    """The record of an operator that prints as a call `name(args)` (functions, reductions,
+    max/min, kron, …), or None for the operators with a notation of their own."""
+    rec = REGISTRY.get(op)
+    if rec is not None and rec.names and rec.kind in ("ewise", "reduce", "func", "binary",
+                                                     "linear"):
+        return rec
+    return None
 
 
 def ewise_of_arrays(e: Expr) -> bool:
@@ -33,9 +42,22 @@ def ewise_of_arrays(e: Expr) -> bool:
 class Printer:
     def doprint(self, e: Expr) -> str:
         meth = getattr(self, "_print_" + e.op, None)
-        if meth is None:
+        if meth is not None:
+            return meth(e)
+        rec = REGISTRY.get(e.op)
+        if rec is not None and rec.kind == "const":
+            return self.constant(rec)
+        rec = call_spelling(e.op)
+        if rec is None:
             raise PrintError(f"{type(self).__name__} cannot print '{e.op}'")
-        return meth(e)
+        return self.function(rec, e.args)
+
+    def constant(self, rec) -> str:
+        return rec.spelling
+
+    def function(self, rec, args) -> str:
+        """A call: how this printer writes `name(a, b)` for the operator's record."""
+        raise NotImplementedError
 
     def prec(self, e: Expr) -> int:
         if e.op == "num":

@@ -2,7 +2,7 @@
 
 Owns: `BACKENDS` (each target's spelling of every operation), `CodePrinter` (one emission
 context: the statements so far, the temporaries, the sizes and helpers used).
-Invariants: values follow DESIGN §3 (a scalar is 0-d, a row or column vector 1-D, a matrix
+Invariants: values follow the conventions (matcalc.conventions: a scalar is 0-d, a row or column vector 1-D, a matrix
 2-D), so the code returns the very array `Derivation.lambdify()` returns; a subtree used
 twice is computed once, into a temporary; diag(v) is carried as its vector v — products
 become broadcasts (`v[:, None] * A`, `A * v[None, :]`, `u * v`) and the n×n matrix is built
@@ -17,50 +17,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .base import PrintError
+from ..errors import PrintError
+from ..ops import REGISTRY
 from .reorder import PRODUCTS, order_products, rank
 
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 50
 
-_NP = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
-       "tanh": "np.tanh", "sqrt": "np.sqrt", "abs": "np.abs", "sign": "np.sign",
-       "step": "np.heaviside({0}, 0.0)", "sigmoid": "_sigmoid", "softplus": "np.logaddexp(0.0, {0})",
-       "sum": "np.sum", "mean": "np.mean", "norm": "np.linalg.norm", "logsumexp": "_logsumexp",
-       "tr": "np.trace", "det": "np.linalg.det", "logdet": "np.linalg.slogdet({0})[1]",
-       "softmax": "_softmax", "inv": "np.linalg.inv", "solve": "np.linalg.solve",
-       "outer": "np.outer", "kron": "np.kron", "max": "np.maximum", "min": "np.minimum",
-       "diagonal": "np.diagonal", "diag": "np.diag", "eye": "np.eye", "ones": "np.ones",
-       "zeros": "np.zeros", "concat": "np.concatenate([{0}], axis={1})", "reshape": "np.reshape",
+# what every backend spells for itself (operators' spellings are in their records)
+_NP = {"solve": "np.linalg.solve", "outer": "np.outer", "diagonal": "np.diagonal",
+       "diag": "np.diag", "eye": "np.eye", "ones": "np.ones", "zeros": "np.zeros",
+       "sum": "np.sum", "concat": "np.concatenate([{0}], axis={1})", "reshape": "np.reshape",
        "asarray": "np.asarray({0}, dtype=float)", "const": "{0}"}
-_TORCH = dict(_NP, **{k: "torch." + v[3:] for k, v in _NP.items() if v.startswith("np.")})
-_TORCH.update({"step": "_step", "sigmoid": "torch.sigmoid", "softmax": "_softmax",
-               "softplus": "torch.nn.functional.softplus", "logdet": "torch.logdet",
-               "logsumexp": "torch.logsumexp(torch.reshape({0}, (-1,)), 0)",
-               "eye": "torch.eye({0}, dtype=torch.float64)",
+_TORCH = {k: "torch." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
+_TORCH.update({"eye": "torch.eye({0}, dtype=torch.float64)",
                "ones": "torch.ones({0}, dtype=torch.float64)",
                "zeros": "torch.zeros({0}, dtype=torch.float64)",
                "concat": "torch.cat([{0}], dim={1})",
                "asarray": "torch.as_tensor({0}, dtype=torch.float64)",
                "const": "torch.tensor({0}, dtype=torch.float64)"})
-_JAX = dict(_NP, **{k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")})
-_JAX.update({"sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus",
-             "logsumexp": "jax.nn.logsumexp", "softmax": "_softmax", "asarray": "jnp.asarray({0})"})
+_JAX = {k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
+_JAX.update({"asarray": "jnp.asarray({0})", "const": "{0}"})
+_BASICS = {"numpy": _NP, "pytorch": _TORCH, "jax": _JAX}
+IMPORTS = {"numpy": "import numpy as np", "pytorch": "import math\nimport torch",
+           "jax": "import jax\nimport jax.numpy as jnp\nimport jax.scipy.special"}
 
-_HELPERS = {
-    "numpy": {
-        "_sigmoid": "def _sigmoid(z):\n    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1+e^-z), stable, one transcendental",
-        "_logsumexp": "def _logsumexp(a):\n    top = np.max(a)\n"
-                      "    return top + np.log(np.sum(np.exp(a - top)))",
-        "_softmax": "def _softmax(a):\n    e = np.exp(a - np.max(a))\n    return e / np.sum(e)"},
-    "pytorch": {
-        "_step": "def _step(z):\n    return (z > 0).to(z.dtype)  # step(0) = 0",
-        "_softmax": "def _softmax(a):\n"
-                    "    return torch.softmax(torch.reshape(a, (-1,)), 0).reshape(a.shape)"},
-    "jax": {"_softmax": "def _softmax(a):\n    return jnp.exp(a - jax.nn.logsumexp(a))"},
-}
-BACKENDS = {"numpy": _NP, "pytorch": _TORCH, "jax": _JAX}
-IMPORTS = {"numpy": "import numpy as np", "pytorch": "import torch",
-           "jax": "import jax\nimport jax.numpy as jnp"}
+
+class Spellings:
+    """How one backend writes an operation: the operator's record, else the basics."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+
+    def __getitem__(self, key: str) -> str:
+        rec = REGISTRY.get(key)
+        if rec is not None and self.backend in rec.code:
+            return rec.code[self.backend]
+        if key in _BASICS[self.backend]:
+            return _BASICS[self.backend][key]
+        raise PrintError(f"no {self.backend} spelling for '{key}'")
+
+
+BACKENDS = {name: Spellings(name) for name in _BASICS}
 
 
 @dataclass(frozen=True)
@@ -200,6 +197,10 @@ class CodePrinter:
             v = self.emit(e)
             return v if sign > 0 else self.neg(v)
         meth = getattr(self, "_" + op, None)
+        if meth is None:
+            kind = REGISTRY[op].kind if op in REGISTRY else ""
+            meth = {"ewise": self._ewise, "reduce": self._reduce, "func": self._ewise,
+                    "const": self._const}.get(kind)
         if meth is None:
             raise PrintError(f"no {self.backend} code for the node '{op}'")
         return meth(e)
@@ -372,13 +373,11 @@ class CodePrinter:
             return self.call("sum", v.code)
         return self.call(e.op, self.arg(self.dense(v, e.args[0].shape)))
 
-    _sum = _mean = _norm = _logsumexp = _tr = _det = _logdet = _reduce
-
     def _ewise(self, e):
         return self.call(e.op, self.arg(self.dense(self.emit(e.args[0]), e.args[0].shape)))
 
-    _exp = _log = _sin = _cos = _tan = _tanh = _sigmoid = _softplus = _ewise
-    _sqrt = _abs = _step = _sign = _softmax = _ewise
+    def _const(self, e):
+        return Val(self.fn[e.op], const=True)
 
     def _vcat(self, e):
         return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=0)
@@ -405,4 +404,12 @@ def _trivial(code: str) -> bool:
 
 
 def helper_source(backend: str, names) -> list[str]:
-    return [_HELPERS[backend][n] for n in sorted(names) if n in _HELPERS[backend]]
+    """The source of the helper functions a module uses, each once, from the records."""
+    sources: dict = {}
+    for rec in REGISTRY.values():
+        for name, src in rec.code.get("helpers", {}).get(backend, {}).items():
+            sources.setdefault(name, src)
+    needed = set(names)
+    for name in list(needed):          # a helper may call another (_gelu uses _erf)
+        needed |= {n for n in sources if n != name and f"{n}(" in sources.get(name, "")}
+    return [sources[n] for n in sorted(needed) if n in sources]

@@ -16,15 +16,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..tree import SCALAR, Expr
+from ..sizes import SCALAR
+from ..tree import Expr
+from ..rewrite import deep_recursion
 from .base import PREC, Printer, format_number
 
-# functions LaTeX knows by name; the rest are \operatorname
-_NAMED = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
-          "tanh": r"\tanh", "det": r"\det", "max": r"\max", "min": r"\min",
-          "sigmoid": r"\sigma"}
-_OPERATOR = {"softplus", "step", "sign", "sum", "mean", "logsumexp", "softmax", "diag", "tr",
-             "logdet", "kron", "count", "jac", "grad", "ones_like", "zeros_like", "eye_like"}
+# the rule language's own functions (in printed rules and tables)
+_PATTERN_CALLS = {"count", "jac", "grad", "ones_like", "zeros_like", "eye_like"}
 # capital Greek letters that LaTeX spells; the others look like Latin capitals
 _CAPITAL_GREEK = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
                   "Psi", "Omega"}
@@ -200,14 +198,18 @@ class LatexPrinter(Printer):
         body = " & ".join(self.doprint(a) for a in e.args)
         return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
+    def function(self, rec, args):
+        name = rec.latex or rf"\operatorname{{{rec.spelling}}}"
+        return self._call(name, args)
+
+    def constant(self, rec):
+        return rec.latex or rec.spelling
+
     def __getattr__(self, name):
-        if name.startswith("_print_"):
+        if name.startswith("_print_") and name[len("_print_"):] in _PATTERN_CALLS:
             op = name[len("_print_"):]
-            if op in _NAMED:
-                return lambda e: self._call(_NAMED[op], e.args)
-            if op in _OPERATOR:
-                return lambda e: self._call(rf"\operatorname{{{op.replace('_', chr(92) + '_')}}}",
-                                            e.args)
+            return lambda e: self._call(rf"\operatorname{{{op.replace('_', chr(92) + '_')}}}",
+                                        e.args)
         raise AttributeError(name)
 
 
@@ -216,4 +218,5 @@ _PRINTER = LatexPrinter()
 
 def to_latex(e: Expr) -> str:
     """LaTeX (math mode, no delimiters) for a typed tree."""
-    return _PRINTER.doprint(e)
+    with deep_recursion():
+        return _PRINTER.doprint(e)

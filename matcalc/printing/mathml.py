@@ -17,10 +17,11 @@ from __future__ import annotations
 import html
 import re
 
-from ..tree import SCALAR, Expr
+from ..sizes import SCALAR
+from ..tree import Expr
+from ..rewrite import deep_recursion
 from .base import PREC, Printer, format_number
 
-_FUNC = {"sigmoid": "σ", "tr": "tr", "logdet": "log det"}
 _SCRIPTED = ("pow", "T", "inv")
 
 
@@ -170,14 +171,11 @@ class MathMLPrinter(Printer):
     def _print_hcat(self, e):
         return self._table([list(e.args)])
 
-    def __getattr__(self, name):
-        if name.startswith("_print_"):
-            op = name[len("_print_"):]
-            from ..tree import OPS
-            if op in OPS and OPS[op][1] in ("ewise", "reduce", "func") or op in (
-                    "max", "min", "kron"):
-                return lambda e: self._call(_FUNC.get(op, op), e.args)
-        raise AttributeError(name)
+    def function(self, rec, args):
+        return self._call(rec.mathml or rec.spelling, args)
+
+    def constant(self, rec):
+        return f"<mi>{html.escape(rec.mathml or rec.spelling)}</mi>"
 
 
 _PRINTER = MathMLPrinter()
@@ -186,4 +184,5 @@ _PRINTER = MathMLPrinter()
 def to_mathml(e: Expr, display: bool = False) -> str:
     """A `<math>` element for a typed tree."""
     attrs = ' display="block"' if display else ""
-    return f"<math{attrs}>{_PRINTER.doprint(e)}</math>"
+    with deep_recursion():
+        return f"<math{attrs}>{_PRINTER.doprint(e)}</math>"

@@ -6,10 +6,10 @@ element-wise product of two arrays, `·` the dot product, `ᵀ` the transpose.
 """
 from __future__ import annotations
 
-from ..tree import SCALAR, Expr
+from ..sizes import SCALAR
+from ..tree import Expr
+from ..rewrite import deep_recursion
 from .base import PREC, Printer, ewise_of_arrays, format_number
-
-FUNC_NAMES = {"tr": "tr"}
 
 
 class TextPrinter(Printer):
@@ -81,22 +81,15 @@ class TextPrinter(Printer):
     def _call(self, name, args):
         return f"{name}({', '.join(self.doprint(a) for a in args)})"
 
+    def function(self, rec, args):
+        return self._call(rec.spelling, args)
+
     def _print_vcat(self, e):
         rows = matrix_rows(e)
         if rows is not None:
             return "[" + "; ".join(", ".join(self.doprint(x) for x in r) for r in rows) + "]"
         # [a, b, c] stacks its entries (scalars or blocks) into a column, as the parser reads
         return "[" + ", ".join(self.doprint(a) for a in e.args) + "]"
-
-    def __getattr__(self, name):
-        # element-wise functions, reductions and the rest print as calls
-        if name.startswith("_print_"):
-            op = name[len("_print_"):]
-            from ..tree import OPS
-            if op in OPS and OPS[op][1] in ("ewise", "reduce", "func") or op in (
-                    "max", "min", "hcat", "kron"):
-                return lambda e: self._call(FUNC_NAMES.get(op, op), e.args)
-        raise AttributeError(name)
 
 
 def matrix_rows(e: Expr):
@@ -114,4 +107,5 @@ _PRINTER = TextPrinter()
 
 
 def to_text(e: Expr) -> str:
-    return _PRINTER.doprint(e)
+    with deep_recursion():
+        return _PRINTER.doprint(e)

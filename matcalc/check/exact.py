@@ -13,10 +13,10 @@ import contextlib
 import math
 import time
 
-from .check import (EXACT_POINTS, EXACT_SIZES, EXACT_TIME_LIMIT, MAX_EXACT_ENTRIES,
-                    PROOF_BUDGET, MethodResult, _fraction, _orientation, method_setup,
-                    sample_points)
-from .sympy_bridge import entry_symbols, to_sympy_explicit
+from ..sympy_bridge import entry_symbols, to_sympy_explicit
+from .numeric import orientation
+from .problem import (EXACT_POINTS, EXACT_SIZES, EXACT_TIME_LIMIT, MAX_EXACT_ENTRIES,
+                      PROOF_BUDGET, _fraction, method_setup, sample_points)
 
 
 class _Timeout(Exception):
@@ -69,7 +69,7 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
             symbols = entry_symbols(problem.shapes, sizes)
             Y = to_sympy_explicit(problem.expr, sizes, symbols)
             R = to_sympy_explicit(problem.result, sizes, symbols)
-            bad = _orientation(problem, R.shape, S, T)
+            bad = orientation(problem, R.shape, S, T)
             if bad:
                 return done(False, None, bad)
             if problem.layout == "denominator" and len(S) <= 1 and len(T) <= 1:

@@ -1,0 +1,121 @@
+"""The numeric method of the checker: the closed form against central differences of the
+input at random points inside its domain, at sizes too large to expand.
+
+Owns: `run_numeric(problem, sizes, seed) -> MethodResult`, `orientation`.
+Invariant: a point where the differences cannot resolve the derivative (a pole nearby,
+overflow, ill conditioning) is inconclusive, never a pass; a method with no conclusive point
+is skipped.
+"""
+from __future__ import annotations
+
+import math
+
+from ..conventions import expected_matrix_shape, to_array
+from ..errors import ShapeError
+from ..evaluate import Evaluator
+from .problem import KINK_MARGIN, NUMERIC_POINTS, NUMERIC_SIZES, method_setup, sample_points
+
+
+def run_numeric(problem, user_sizes, seed) -> MethodResult:
+    import numpy as np
+    sizes, S, T, full, done = method_setup("numeric", problem, NUMERIC_SIZES, user_sizes)
+
+    if problem.order > 2:
+        return done(None, None, "central differences are implemented up to order 2")
+    rng = np.random.default_rng(seed)
+    tol = 1e-5 if problem.order == 1 else 1e-4
+    worst, skipped = 0.0, 0
+    points = sample_points(problem, sizes, rng, NUMERIC_POINTS, KINK_MARGIN)
+    for env in points:
+        with np.errstate(all="ignore"):
+            closed = Evaluator(env, sizes)(problem.result)
+        bad = orientation(problem, closed.shape, S, T)
+        if bad:
+            return done(False, None, bad)
+        try:
+            J = to_array(closed, S, T, problem.order, problem.layout)
+        except ShapeError as e:
+            return done(False, None, e.message)
+        err = _difference_error(problem, env, sizes, S, J, rng)
+        if err is None:
+            skipped += 1         # not differentiable in floating point here, or inconclusive
+            continue
+        worst = max(worst, err)
+    if skipped == len(points):
+        return done(None, None, "central differences of the input are not finite or not "
+                                "accurate enough at any sampled point (singular, overflowing "
+                                "or ill-conditioned there)")
+    verdict = worst <= tol
+    note = f"worst relative error {worst:.1e} at {len(points) - skipped} random points" + \
+        ("" if verdict else f" (tolerance {tol:.0e})")
+    return done(verdict, worst, note)
+
+
+def orientation(problem, got, S, T) -> str | None:
+    want = expected_matrix_shape(S, T, problem.order, problem.layout)
+    if want is None or tuple(got) == want:
+        return None
+    return f"the closed form is {got[0]}×{got[1]}; {problem.layout} layout wants " \
+           f"{want[0]}×{want[1]}"
+
+
+def _difference_error(problem, env, sizes, S, J, rng) -> float:
+    """Relative max-norm distance between J and central differences of the input at env."""
+    import numpy as np
+    names = problem.names
+    flat0 = np.concatenate([env[n].reshape(-1) for n in names])
+    cuts = np.cumsum([env[n].size for n in names])[:-1]
+
+    def f(flat):
+        moved = dict(env)
+        for n, part in zip(names, np.split(flat, cuts)):
+            moved[n] = part.reshape(env[n].shape)
+        with np.errstate(all="ignore"):
+            try:
+                return Evaluator(moved, sizes)(problem.expr).reshape(-1)
+            except np.linalg.LinAlgError:      # singular next to the point: no derivative
+                return np.full(out_size, np.nan)
+
+    N = flat0.size
+    out_size = int(np.prod(S)) if S else 1
+    Jm = J.reshape(-1, *(N,) * problem.order)
+    noise = 0.0
+    if problem.order == 1:
+        h = 1e-6
+        dirs = np.eye(N) if N <= 400 else rng.standard_normal((8, N))
+
+        def central(step):
+            return np.stack([(f(flat0 + step * d) - f(flat0 - step * d)) / (2 * step)
+                             for d in dirs], -1)
+        got = central(h)
+        want = Jm @ dirs.T
+        if np.max(np.abs(got - want), initial=0.0) > 1e-6 * max(
+                np.max(np.abs(got), initial=0.0), 1.0):
+            # near a pole (tan, 1/x …) central differences themselves are inaccurate: their
+            # change between two steps bounds what they can tell apart
+            noise = float(np.max(np.abs(central(h / 4) - got), initial=0.0))
+    else:
+        h = 1e-4
+        dirs = np.eye(N) if N <= 30 else rng.standard_normal((8, N))
+        pairs = [(a, b) for a in range(len(dirs)) for b in range(len(dirs))] if N <= 30 \
+            else [(a, (a + 1) % len(dirs)) for a in range(len(dirs))]
+        got, want = [], []
+        for a, b in pairs:
+            u, v = h * dirs[a], h * dirs[b]
+            got.append((f(flat0 + u + v) - f(flat0 + u - v) - f(flat0 - u + v)
+                        + f(flat0 - u - v)) / (4 * h * h))
+            want.append(np.einsum("sij,i,j->s", Jm, dirs[a], dirs[b]))
+        got, want = np.stack(got, -1), np.stack(want, -1)
+    if not np.all(np.isfinite(got)) or np.max(np.abs(got), initial=0.0) > 1e150:
+        return None
+    scale = max(np.max(np.abs(got), initial=0.0), np.max(np.abs(want), initial=0.0))
+    # central differences carry round-off of about eps·|f|/h (~1e-10·|f|): where the true
+    # derivative is 0 that noise must not read as a relative error of 1
+    scale = max(scale, 1e-3 * max(1.0, float(np.max(np.abs(f(flat0)), initial=0.0))))
+    diff = np.max(np.abs(got - want), initial=0.0)
+    if not np.isfinite(diff):
+        return math.inf
+    if noise and (diff <= 10 * noise or
+                  noise > 1e-3 * max(np.max(np.abs(got), initial=0.0), 1e-300)):
+        return None          # inconclusive here: the differences have not converged
+    return float(diff / scale) if scale > 1e-12 else float(diff)

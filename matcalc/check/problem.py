@@ -1,0 +1,153 @@
+"""What a check is about, at concrete sizes: the problem, its sizes, and sample points
+inside the domain of the input (where a method evaluates it).
+
+Owns: `Problem`, `assign_sizes`, `sample_points`, `method_setup`, the default sizes.
+Invariant: a sample point keeps every kink, pole and domain edge of input and closed form at
+least `margin` away and every inverted matrix well conditioned; where none can be found the
+check raises CheckError("no-domain") rather than pass.
+"""
+from __future__ import annotations
+
+import time
+
+from ..conventions import numpy_shape, wrt_shape
+from ..errors import CheckError
+from ..evaluate import Evaluator
+from ..ops import REGISTRY
+from ..sizes import parse_decl, resolve_shape, size_names
+from . import MethodResult
+
+# Small distinct sizes for the exact method (so a transposition cannot hide); larger, still
+# distinct ones for the numeric method.  Other size names get the next unused integers.
+EXACT_SIZES = {"n": 3, "m": 2, "k": 4, "p": 5, "q": 6}
+NUMERIC_SIZES = {"n": 7, "m": 5, "k": 6, "p": 8, "q": 9}
+MAX_EXACT_ENTRIES = 2000
+EXACT_TIME_LIMIT = 15.0       # seconds for the whole exact method (SymPy can hang)
+PROOF_BUDGET = 2.0            # seconds spent on simplify() before settling for points
+EXACT_POINTS = 5
+NUMERIC_POINTS = 3
+KINK_MARGIN = 1e-3            # |argument| of step/max/abs/sign/log/… at a numeric point
+
+
+class Problem:
+    """What is checked: input, closed form, variables and conventions, at symbolic sizes."""
+
+    def __init__(self, expr, result, wrt, var_shapes, order, layout):
+        from ..api import parse
+        declared = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
+        self.expr = parse(expr, declared) if isinstance(expr, str) else expr
+        self.result = parse(result, declared) if isinstance(result, str) else result
+        self.names = [wrt] if isinstance(wrt, str) else list(wrt)
+        self.order, self.layout = int(order), layout
+        if self.order < 1 or layout not in ("numerator", "denominator"):
+            raise CheckError(f"cannot check order={order}, layout={layout!r}", label="bad-args")
+        self.shapes = {}
+        for tree in (self.expr, self.result):
+            for n in tree.walk():
+                if n.op == "var":
+                    self.shapes[n.value] = declared.get(n.value, n.shape)
+        for name in self.names:
+            if name not in self.shapes and name not in declared:
+                raise CheckError(f"no shape for the variable {name}", label="missing-shape")
+            self.shapes.setdefault(name, declared[name])
+        nodes = [n for t in (self.expr, self.result) for n in t.walk()]
+        self.ops = {n.op for n in nodes}
+        # sizes of the variables and of the leaves that need one (inner nodes' follow)
+        self.size_names = size_names(
+            [d for s in self.shapes.values() for d in s] +
+            [d for n in nodes if n.op in ("ones", "zeros", "eye") for d in n.shape] +
+            [n.value for n in nodes if n.op == "size"])
+        # the sampler stays inside the domain the operators' records state: positive values
+        # where log/sqrt/a real power need them, diagonally dominant square matrices where
+        # something is inverted
+        domains = {REGISTRY[op].domain for op in self.ops if op in REGISTRY}
+        self.positive = "positive" in domains or "logdet" in self.ops or any(
+            n.op == "pow" and not (n.args[1].op == "num" and n.args[1].value.denominator == 1)
+            for n in nodes)
+        self.dominant = {v for v, (r, c) in self.shapes.items() if r == c and r != 1} \
+            if "invertible" in domains else set()
+
+    def at(self, sizes):
+        """(S, T, full shape) at concrete sizes."""
+        S = numpy_shape(self.expr.shape, sizes)
+        T = wrt_shape(self.names, self.shapes, sizes)
+        return S, T, S + T * self.order
+
+
+def assign_sizes(names, defaults: dict, user: dict | None) -> dict:
+    """Distinct integers for every size name: the user's, else the default, else the next
+    unused integer above the defaults."""
+    user = {k: int(v) for k, v in (user or {}).items()}
+    out = {k: v for k, v in user.items() if k in names}
+    used = set(out.values())
+    nxt = max(defaults.values()) + 1
+    for name in names:
+        if name in out:
+            continue
+        value = defaults.get(name)
+        if value is None or value in used:
+            while nxt in used:
+                nxt += 1
+            value = nxt
+        out[name] = value
+        used.add(value)
+    return out
+
+
+# -- sampling ---------------------------------------------------------------------------------
+
+def sample_points(problem, sizes, rng, count, margin, rational=False):
+    """`count` points {var: 2-D array} where input and closed form are finite and every
+    kink / pole / domain edge is at least `margin` away.  Rational points are returned as
+    float arrays of small-denominator fractions (exact in SymPy via `Fraction(float)`)."""
+    import numpy as np
+    points, tries = [], 0
+    while len(points) < count:
+        tries += 1
+        if tries > 60 * count:
+            raise CheckError("could not find sample points inside the domain of the expression",
+                             hint="the input may be undefined almost everywhere (e.g. log of "
+                                  "a negative quantity)", label="no-domain")
+        positive = problem.positive or tries > 20 * count
+        env = {}
+        for name, shape in problem.shapes.items():
+            r, c = resolve_shape(shape, sizes)
+            a = rng.uniform(0.5, 1.5, (r, c))
+            if not positive:
+                a *= rng.choice([-1.0, 1.0], (r, c))
+            if name in problem.dominant:      # strictly dominant, positive diagonal: det > 0
+                a[np.diag_indices(r)] = np.abs(a).sum(axis=1) + rng.uniform(0.5, 1.5, r)
+            if rational:
+                a = np.vectorize(lambda v: float(_fraction(v)))(a)
+            env[name] = a
+        with np.errstate(all="ignore"):
+            ev = Evaluator(env, sizes)
+            ev_result = Evaluator(env, sizes)
+            try:
+                values = [ev(problem.expr), ev_result(problem.result)]
+            except np.linalg.LinAlgError:
+                continue
+        # finite differences through an inverse lose about log10(cond) digits
+        conditioned = max(ev.cond, ev_result.cond) < 1e6
+        if all(np.all(np.isfinite(v)) for v in values) and ev.margin > margin and conditioned:
+            points.append(env)
+    return points
+
+
+def _fraction(v):
+    from fractions import Fraction
+    return Fraction(v).limit_denominator(64)
+
+
+
+def method_setup(name, problem, defaults, user_sizes):
+    """(sizes, S, T, full shape, done) for one method: `done(passed, worst, note)` makes its
+    MethodResult with the time since this call."""
+    start = time.perf_counter()
+    sizes = assign_sizes(problem.size_names, defaults, user_sizes)
+    S, T, full = problem.at(sizes)
+
+    def done(passed, worst, note):
+        return MethodResult(name, passed, sizes, worst, time.perf_counter() - start, note)
+
+    return sizes, S, T, full, done

@@ -1,0 +1,93 @@
+"""The question: what is asked, read and checked once.
+
+Owns: `Question` (frozen): the text, its typed tree, the variables to differentiate by and
+every variable's shape, the order, the layout, and the rulebook that answers it;
+`Question.ask(...)` builds it — the one place where text is parsed, `wrt` is read and
+validated, and undeclared variables get their shapes.  `derive`, the CLI, the checker,
+`lambdify`, the steps and the code export all read the same object.
+Invariant: a Question is consistent — every name of `wrt` has a shape, the tree is typed
+with the shapes in `shapes`, the order is ≥ 1 and the layout one of `LAYOUTS`.
+
+>>> q = Question.ask("w.x + b", "w", {"w": "n"})
+>>> q.wrt, q.shapes["x"], q.order
+(('w',), ('n', 1), 1)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .conventions import LAYOUTS
+from .errors import UsageError
+from .sizes import SCALAR, parse_decl
+from .tree import Expr
+
+NAME = re.compile(r"[A-Za-z_\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff\u2080-\u2089]*")
+MAX_ORDER = 8
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    expr: Expr
+    wrt: tuple
+    shapes: Mapping              # every variable (and every wrt) -> (rows, cols)
+    declared: frozenset          # the names whose shapes were declared, not inferred
+    order: int = 1
+    layout: str = "numerator"
+    rulebook: object = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def ask(cls, text, wrt, shapes=None, order: int = 1, layout: str = "numerator",
+            rulebook=None) -> "Question":
+        from .api import parse_with_shapes
+        from .rulebook import load
+        if layout not in LAYOUTS:
+            raise UsageError(f"layout must be 'numerator' or 'denominator', not {layout!r}",
+                             label="bad-layout")
+        if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+            raise UsageError(f"order {order!r}: give an integer from 1 to {MAX_ORDER}",
+                             label="bad-order")
+        names = wrt_names(wrt)
+        expr, var_shapes = parse_with_shapes(text, shapes)
+        declared = dict(shapes or {})
+        for n in names:
+            if n not in var_shapes:
+                var_shapes[n] = parse_decl(declared[n], n) if n in declared else SCALAR
+        return cls(text, expr, tuple(names), MappingProxyType(dict(var_shapes)),
+                   frozenset(declared), order, layout,
+                   rulebook if rulebook is not None else load())
+
+    @property
+    def wrt_shapes(self) -> list:
+        return [self.shapes[n] for n in self.wrt]
+
+    @property
+    def absent(self) -> list:
+        """The names of `wrt` that do not occur in the expression (their derivative is 0)."""
+        present = self.expr.free_vars()
+        return [n for n in self.wrt if n not in present]
+
+
+def wrt_names(wrt) -> list[str]:
+    """'x' | 'x,y' | ['x', 'y'] -> ['x', 'y'], each a variable name, none twice."""
+    if isinstance(wrt, str):
+        names = [w.strip() for w in wrt.split(",")]
+    elif isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
+        names = [w.strip() for w in wrt]
+    else:
+        raise UsageError(f"wrt must be a name or a list of names, not {type(wrt).__name__}",
+                         label="bad-wrt")
+    if not names or any(not n for n in names):
+        raise UsageError("name the variable(s) to differentiate by, e.g. wrt='x' or "
+                         "wrt=['x', 'y']", hint="e.g. --wrt w or --wrt x,y", label="no-wrt")
+    bad = [n for n in names if not NAME.fullmatch(n)]
+    if bad:
+        raise UsageError(f"{bad[0]!r} is not a variable name", label="bad-wrt",
+                         hint="a name starts with a letter: x, W1, x_i, β; several are "
+                              "separated by commas: x,y")
+    if len(set(names)) != len(names):
+        raise UsageError(f"a variable is named twice in wrt={names}", label="bad-wrt")
+    return names

@@ -1,0 +1,165 @@
+"""Rewrite combinators: the walks every stage composes, written once.
+
+Owns: `bottom_up` (a value computed from the leaves up), `postwalk` (rebuild bottom-up, each distinct subtree once, without recursion),
+`replace` (substitution), `first_of`, `chain`, `recording`, `innermost` (normalise
+children, then rewrite a node until nothing applies, normalising what a rewrite builds) and
+`fixpoint`.  A *step* is a function node -> node or None (None: nothing applies here).
+Invariant: walks are iterative (a derivation can be thousands of levels deep) and memoised
+on structural equality, so shared subtrees cost once.  Imports nothing of matcalc but the
+tree.
+
+>>> from matcalc.tree import Expr
+>>> x, y = Expr("var", (), (1, 1), "x"), Expr("var", (), (1, 1), "y")
+>>> str(replace(Expr("add", (x, x)), {x: y}).args[0].value)
+'y'
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from .tree import Expr
+
+Step = Callable[[Expr], Optional[Expr]]
+MAX_REWRITES_PER_NODE = 64
+
+
+def bottom_up(e: Expr, children, build, memo: dict | None = None):
+    """The value `build(node, [values of its children])` of `e`, computed from the leaves up
+    without recursion, once per distinct subtree; `children(node)` says what a node's
+    children are (its operands, or e.g. the factors of a whole product chain)."""
+    memo = {} if memo is None else memo
+    stack = [(e, False)]
+    while stack:
+        n, ready = stack.pop()
+        if n in memo:
+            continue
+        kids = children(n)
+        if ready:
+            memo[n] = build(n, [memo[a] for a in kids])
+        else:
+            stack.append((n, True))
+            stack.extend((a, False) for a in kids if a not in memo)
+    return memo[e]
+
+
+def postwalk(e: Expr, f: Callable[[Expr], Expr] | None = None, memo: dict | None = None) -> Expr:
+    """`e` rebuilt from the leaves up with `f` applied to every (rebuilt) node."""
+    def build(n: Expr, args: list) -> Expr:
+        args = tuple(args)
+        m = n if args == n.args else n.rebuild(*args)
+        return f(m) if f is not None else m
+    return bottom_up(e, _operands, build, memo)
+
+
+def _operands(n: Expr) -> tuple:
+    return n.args
+
+
+def replace(e: Expr, mapping: dict) -> Expr:
+    """`e` with every subtree equal to a key of `mapping` replaced by its value."""
+    memo = dict(mapping)
+    return postwalk(e, None, memo)
+
+
+def first_of(*steps: Step) -> Step:
+    """The result of the first step that applies (changes the node)."""
+    def step(e: Expr):
+        for s in steps:
+            out = s(e)
+            if out is not None and out != e:
+                return out
+        return None
+    return step
+
+
+def chain(*fs: Callable[[Expr], Expr]) -> Callable[[Expr], Expr]:
+    """f₁ then f₂ then …"""
+    def run(e: Expr) -> Expr:
+        for f in fs:
+            e = f(e)
+        return e
+    return run
+
+
+def recording(step: Callable[[Expr], tuple], record: list | None) -> Step:
+    """A step that returns (rule id, result) as a plain step that appends (id, before,
+    after) to `record` (None: records nothing)."""
+    def run(e: Expr):
+        got = step(e)
+        if got is None:
+            return None
+        rule_id, out = got
+        if record is not None and out != e:
+            record.append((rule_id, e, out))
+        return out
+    return run
+
+
+def innermost(e: Expr, step: Step, memo: dict) -> Expr:
+    """The normal form of `e` under `step`: children first, then `step` at the node until it
+    no longer applies; what a rewrite builds is normalised the same way at once (innermost
+    first), so a cascade down a chain costs one visit per node.  `memo` maps trees to their
+    normal forms and may be shared between calls."""
+    stack: list = [e]
+    target: dict = {}             # node -> the rewrite of it being normalised
+    depth: dict = {}
+    while stack:
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        if n in target:           # its rewrite is normal now (or holds n itself: stop there)
+            out, node = target.pop(n)
+            memo[n] = memo.get(out, node)
+            memo.setdefault(node, node)
+            stack.pop()
+            continue
+        pending = [a for a in n.args if a not in memo]
+        if pending:
+            stack.extend(reversed(pending))       # left to right, as the steps read
+            continue
+        args = tuple(memo[a] for a in n.args)
+        node = n if args == n.args else n.rebuild(*args)
+        out = step(node) if depth.get(n, 0) < MAX_REWRITES_PER_NODE else None
+        if out is None or out == node:
+            memo[n] = node
+            memo[node] = node
+            stack.pop()
+        elif out in memo:
+            memo[n] = memo[out]
+            stack.pop()
+        else:
+            target[n] = (out, node)
+            depth[out] = depth.get(n, 0) + 1
+            stack.append(out)
+    return memo[e]
+
+
+def fixpoint(f: Callable[[Expr], Expr], e: Expr, limit: int) -> tuple[Expr, bool]:
+    """Apply `f` until the tree stops changing: (result, whether it did within `limit`)."""
+    for _ in range(limit):
+        out = f(e)
+        if out == e:
+            return out, True
+        e = out
+    return e, False
+
+
+class deep_recursion:
+    """Room for the recursive parts (printers, the SymPy bridge) on trees thousands of levels
+    deep, for the duration of a call only: the interpreter's limit is restored after, so
+    importing or using matcalc changes nothing global."""
+
+    LIMIT = 20000
+
+    def __enter__(self):
+        import sys
+        self.before = sys.getrecursionlimit()
+        if self.before < self.LIMIT:
+            sys.setrecursionlimit(self.LIMIT)
+        return self
+
+    def __exit__(self, *exc):
+        import sys
+        sys.setrecursionlimit(self.before)
+        return False
