@@ -12,7 +12,7 @@ import functools
 from fractions import Fraction
 
 from .errors import ParseError
-from .ops import FUNCTIONS
+from .ops import CONSTANTS, FUNCTIONS
 from .resources import grammar_path
 from .tree import Expr
 
@@ -205,6 +205,8 @@ class _Builder:
         if tok.type == "NAME":
             if tok == "I":
                 return Expr("eye", (), None, None, span)
+            if self.pattern and tok in CONSTANTS:      # π in a rule is π (users may rename)
+                return Expr(CONSTANTS[tok].name, (), None, None, span)
             if tok in FUNCTIONS:
                 raise self.err(f"'{tok}' is a function: call it with parentheses, {tok}(…)",
                                span, label="function-without-call")
