@@ -224,7 +224,7 @@ def parse_sizes(spec: str) -> dict:
 def _check_wrt(q) -> None:
     """A --wrt that names no variable of the expression is a mistake: say so, and spot
     `x'Ax` read as the name Ax when --wrt A was meant."""
-    from .shapes import run_together
+    from .reading import run_together
     names = q.expr.free_vars()
     for w in q.absent:
         hint = None

@@ -16,7 +16,8 @@ from __future__ import annotations
 import keyword
 
 from .errors import UnsupportedError
-from .printing.code import (BACKENDS, IMPORTS, CodePrinter, helper_source, rank)
+from .printing.backends import BACKENDS, IMPORTS, helper_source
+from .printing.code import CodePrinter, rank
 from .printing.reorder import pull_negations
 from .conventions import transposes
 from .sizes import SCALAR, format_shape

@@ -22,11 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import hashlib
-import json
-import os
-from fractions import Fraction
 
+from . import rulecache
 from .errors import MatcalcError, RuleFileError
 from .patterns import CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition, variants
 from .resources import rules_dir
@@ -83,6 +80,16 @@ class Rule:
     def cite(self) -> str:
         return self.source or (self.section.source if self.section else "")
 
+    @property
+    def derivations(self) -> list:
+        """The worked examples that derive (expr, wrt, shapes, expect)."""
+        return [ex for ex in self.examples if "expr" in ex]
+
+    @property
+    def rewrites(self) -> list:
+        """The worked examples of a simplification (before, after, shapes)."""
+        return [ex for ex in self.examples if "before" in ex]
+
 
 @dataclass
 class Rulebook:
@@ -109,73 +116,16 @@ _COND = re.compile(r"^\s*(not\s+)?([a-z_]+)\(\s*(\?[A-Za-z]\w*(?:\s*,\s*\?[A-Za-
 
 
 def _parse_pattern(src: str, where: str):
-    cached = _CACHE.get(src)
+    cached = rulecache.lookup(src)
     if cached is not None:
-        return _from_json(cached)
+        return cached
     from .parser import parse_raw
     try:
         tree = parse_raw(src, pattern=True)
     except MatcalcError as e:
         raise RuleFileError(f"{where}: cannot parse {src!r}: {e.message}") from None
-    _CACHE[src] = _to_json(tree)
-    _CACHE_DIRTY[0] = True
+    rulecache.store(src, tree)
     return tree
-
-
-# -- a cache of parsed patterns: `matcalc derive` answers without parsing 300 patterns ------
-# JSON (never pickle: the cache directory is outside the package), keyed by the grammar.
-_CACHE: dict = {}
-_CACHE_DIRTY = [False]
-
-
-def _to_json(e: Expr):
-    v = e.value
-    if isinstance(v, Fraction):
-        v = {"q": [v.numerator, v.denominator]}
-    return [e.op, v, [_to_json(a) for a in e.args]]
-
-
-def _from_json(j) -> Expr:
-    op, v, args = j
-    if isinstance(v, dict):
-        v = Fraction(*v["q"])
-    return Expr(op, tuple(_from_json(a) for a in args), None, v)
-
-
-def _cache_file():
-    if os.environ.get("MATCALC_NO_CACHE"):
-        return None
-    from .resources import grammar_path
-    digest = hashlib.sha256(grammar_path().read_bytes()).hexdigest()[:16]
-    base = os.environ.get("MATCALC_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "matcalc")
-    return Path(base) / f"patterns-{digest}.json"
-
-
-def _read_cache() -> None:
-    path = _cache_file()
-    try:
-        if path is not None and path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                _CACHE.update(data)
-    except (OSError, ValueError):
-        pass                         # a broken cache is only a slower start
-
-
-def _write_cache() -> None:
-    path = _cache_file()
-    if path is None or not _CACHE_DIRTY[0]:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(_CACHE), encoding="utf-8")
-        os.replace(tmp, path)
-        _CACHE_DIRTY[0] = False
-    except OSError:
-        pass
 
 
 def _pvars(e: Expr) -> set:
@@ -317,8 +267,8 @@ def _load_file(path: Path):
 @functools.lru_cache(maxsize=None)
 def load(directory: str | None = None) -> Rulebook:
     d = Path(directory) if directory else rules_dir()
-    if not _CACHE:
-        _read_cache()
+    if rulecache.empty():
+        rulecache.read()
     sections, rules = [], []
     for path in sorted(d.glob("*.toml")):
         s, rs = _load_file(path)
@@ -332,5 +282,5 @@ def load(directory: str | None = None) -> Rulebook:
         by_id[r.id] = r
         head = r.lhs.op if r.kind != "reverse" else r.lhs.args[0].op
         by_kind.setdefault(r.kind, {}).setdefault(head, []).append(r)
-    _write_cache()
+    rulecache.write()
     return Rulebook(sections, rules, by_kind, by_id)

@@ -1,6 +1,6 @@
 """Shapes: declarations, the shape rule of every operator, and the public `infer`.
 
-Owns: `infer(raw_tree, declared) -> (typed_tree, var_shapes)` and `run_together`: the shape
+Owns: `infer(raw_tree, declared) -> (typed_tree, var_shapes)`: the shape
 rule each operator's record names (`matcalc.ops`), stated as unifications of sizes.  The
 unification machinery lives in `inference`; the same rules for typed operands, in
 `shaperules`.
@@ -21,8 +21,10 @@ a literal leaves open (the I of `kron(I, xᵀ)`) is read back from where its res
 from __future__ import annotations
 
 from .errors import ShapeError
-from .inference import Unifier, _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
-from .ops import CONSTANTS, REGISTRY
+from .inference import Unifier
+from .unify import _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
+from .ops import REGISTRY
+from .reading import refuse_run_together, resolve_constants, run_together_hint
 from .sizes import add_sizes, mul_sizes, parse_decl
 from .tree import Expr
 
@@ -268,13 +270,13 @@ def infer(raw: Expr, declared=None, text: str | None = None):
     """Typed tree and {variable: shape} for an untyped tree from `parser.parse_raw`.
     A constant's name (π, pi, e) is the constant unless it is declared as a variable."""
     declared = {k: parse_decl(v, k) for k, v in (declared or {}).items()}
-    raw = _constants(raw, declared)
+    raw = resolve_constants(raw, declared)
     inf = _Inference(text, declared)
     try:
         inf.visit(raw)
         inf.finish(raw)
     except ShapeError as e:
-        hint = _run_together_hint(raw.free_vars(), set(inf.declared))
+        hint = run_together_hint(raw.free_vars(), set(inf.declared))
         if hint and e.text is not None:
             raise ShapeError(e.message, text=e.text, span=e.span, label=e.label,
                              hint="; ".join(h for h in (e.hint, hint) if h)) from None
@@ -285,70 +287,7 @@ def infer(raw: Expr, declared=None, text: str | None = None):
         shapes[name] = inf.concrete(h)
     for name in inf.declared:
         shapes.setdefault(name, inf.declared[name])
-    _refuse_run_together(raw, inf.declared, text)
+    refuse_run_together(raw, inf.declared, text)
     return typed, shapes
 
 
-def _constants(raw: Expr, declared) -> Expr:
-    """Undeclared constant names as constants.  The untyped tree's nodes are told apart by
-    identity (their spans differ), so this walk keys on id(), not on equality."""
-    if not any(n.op == "var" and n.value in CONSTANTS and n.value not in declared
-               for n in raw.walk()):
-        return raw
-    done: dict = {}
-    for n in _postorder(raw):
-        if n.op == "var" and n.value in CONSTANTS and n.value not in declared:
-            done[id(n)] = Expr(CONSTANTS[n.value].name, (), None, None, n.span)
-        else:
-            args = tuple(done[id(a)] for a in n.args)
-            done[id(n)] = n if all(a is b for a, b in zip(args, n.args)) else n.rebuild(*args)
-    return done[id(raw)]
-
-
-def _postorder(root: Expr):
-    """Every node of an untyped tree, children first, each position separately."""
-    out, stack = [], [(root, False)]
-    while stack:
-        n, ready = stack.pop()
-        if ready:
-            out.append(n)
-        else:
-            stack.append((n, True))
-            stack.extend((a, False) for a in reversed(n.args))
-    return out
-
-
-def run_together(name: str, names) -> list | None:
-    """`Ax` -> ['A', 'x'] when `name` is two or more of `names` written without a space."""
-    names = {n for n in names if n and n != name}
-    best: dict[int, list] = {0: []}
-    for i in range(1, len(name) + 1):
-        for j in range(i):
-            if j in best and name[j:i] in names:
-                best[i] = best[j] + [name[j:i]]
-                break
-    parts = best.get(len(name))
-    return parts if parts and len(parts) >= 2 else None
-
-
-def _run_together_hint(names, declared) -> str | None:
-    for name in sorted(names):
-        parts = run_together(name, (set(names) | declared) - {name})
-        if parts and name not in declared:
-            return f"'{name}' is read as one name; for a product write {' '.join(parts)}"
-    return None
-
-
-def _refuse_run_together(raw, declared, text):
-    """With declarations given, an undeclared name spelled from declared ones is a typo for
-    their product (`x'Ax` with A and x declared): refuse it rather than guess a new matrix."""
-    if not declared:
-        return
-    for n in raw.walk():
-        if n.op == "var" and n.value not in declared:
-            parts = run_together(n.value, declared)
-            if parts:
-                raise ShapeError(f"'{n.value}' is not declared, but {' and '.join(parts)} are",
-                                 text=text, span=n.span, label="run-together-names",
-                                 hint=f"names need a space or an operator between them: "
-                                      f"write {' '.join(parts)} (or {' @ '.join(parts)})")

@@ -9,7 +9,7 @@ rulebook it is given (a rulebook without simplify rules only normalises);
 `simplify(simplify(e)) == simplify(e)` on everything the engine produces.
 
 >>> from matcalc import parse
->>> str(simplify(parse("1ᵀ @ diag(x)", {"x": "n"})))
+>>> str(simplify(parse("𝟏ᵀ @ diag(x)", {"x": "n"})))
 'xᵀ'
 """
 from __future__ import annotations

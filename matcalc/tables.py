@@ -53,7 +53,7 @@ def names(rulebook=None) -> list[str]:
     """The table names `only` accepts, in document order (nothing is derived to say so)."""
     rb = rulebook if rulebook is not None else load()
     return list(dict.fromkeys(s.table for s in rb.sections
-                              if s.laws or any(r.section is s and r.examples
+                              if s.laws or any(r.section is s and r.derivations
                                                for r in rb.rules)))
 
 
@@ -81,13 +81,13 @@ def _entries(rb, only) -> tuple:
     for sec in rb.sections:
         if only is not None and sec.table != only:
             continue
-        rules = [r for r in rb.rules if r.section is sec and r.examples]
+        rules = [r for r in rb.rules if r.section is sec and r.derivations]
         if not rules and not sec.laws:
             continue
         for extension, out in ((False, paper), (True, ext)):
             chosen = [r for r in rules if (r.extension or sec.extension) == extension]
             rows = [Row(r, ex, _derive(derive, r, ex, rb), i == 0)
-                    for r in chosen for i, ex in enumerate(r.examples)]
+                    for r in chosen for i, ex in enumerate(r.derivations)]
             if rows or (sec.laws and not extension):
                 out.append(Table(sec, rows, extension))
     return tuple(paper + ext)

@@ -33,7 +33,7 @@ ACCEPTANCE = [
     ("keyword-and-module-names", "lambda_ * sum(np)", "np", {"np": "n"}, 1, "numerator"),
 ]
 RULE_CASES = [(f"{r.id}[{i}]", ex["expr"], ex["wrt"], ex.get("shapes") or {}, 1, "numerator")
-              for r in load().rules for i, ex in enumerate(r.examples)]
+              for r in load().rules for i, ex in enumerate(r.derivations)]
 PAPER = [(f"paper-{c[0]}", c[1], c[2], c[3], 1, c[5]) for c in PAPER_CASES]
 ALL = RULE_CASES + PAPER + ACCEPTANCE
 # Cases the engine cannot derive yet: (expression, wrt) -> reason.  Empty at hand-off.

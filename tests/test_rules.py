@@ -12,7 +12,7 @@ from matcalc.rulebook import load
 from tests.helpers import assert_checked, assert_same_form
 
 RB = load()
-EXAMPLES = [(r.id, i, ex) for r in RB.rules for i, ex in enumerate(r.examples)]
+EXAMPLES = [(r.id, i, ex) for r in RB.rules for i, ex in enumerate(r.derivations)]
 
 
 def test_the_rulebook_loads_with_every_kind():

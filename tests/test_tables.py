@@ -33,7 +33,7 @@ def test_docs_reference_md_is_fresh():
 
 
 def test_every_rule_example_is_one_row():
-    expected = sorted(r.id for r in load().rules for _ in r.examples)
+    expected = sorted(r.id for r in load().rules for _ in r.derivations)
     assert sorted(_row_ids(tables.render("markdown"))) == expected
 
 

@@ -19,46 +19,10 @@ from fractions import Fraction
 
 from ..errors import PrintError
 from ..ops import REGISTRY
+from .backends import BACKENDS
 from .reorder import PRODUCTS, order_products, rank
 
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 50
-
-# what every backend spells for itself (operators' spellings are in their records)
-_NP = {"solve": "np.linalg.solve", "outer": "np.outer", "diagonal": "np.diagonal",
-       "diag": "np.diag", "eye": "np.eye", "ones": "np.ones", "zeros": "np.zeros",
-       "sum": "np.sum", "concat": "np.concatenate([{0}], axis={1})", "reshape": "np.reshape",
-       "asarray": "np.asarray({0}, dtype=float)", "const": "{0}"}
-_TORCH = {k: "torch." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
-_TORCH.update({"eye": "torch.eye({0}, dtype=torch.float64)",
-               "ones": "torch.ones({0}, dtype=torch.float64)",
-               "zeros": "torch.zeros({0}, dtype=torch.float64)",
-               "concat": "torch.cat([{0}], dim={1})",
-               "asarray": "torch.as_tensor({0}, dtype=torch.float64)",
-               "const": "torch.tensor({0}, dtype=torch.float64)"})
-_JAX = {k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
-_JAX.update({"asarray": "jnp.asarray({0})", "const": "{0}"})
-_BASICS = {"numpy": _NP, "pytorch": _TORCH, "jax": _JAX}
-IMPORTS = {"numpy": "import numpy as np", "pytorch": "import math\nimport torch",
-           "jax": "import jax\nimport jax.numpy as jnp\nimport jax.scipy.special"}
-
-
-class Spellings:
-    """How one backend writes an operation: the operator's record, else the basics."""
-
-    def __init__(self, backend: str):
-        self.backend = backend
-
-    def __getitem__(self, key: str) -> str:
-        rec = REGISTRY.get(key)
-        if rec is not None and self.backend in rec.code:
-            return rec.code[self.backend]
-        if key in _BASICS[self.backend]:
-            return _BASICS[self.backend][key]
-        raise PrintError(f"no {self.backend} spelling for '{key}'")
-
-
-BACKENDS = {name: Spellings(name) for name in _BASICS}
-
 
 @dataclass(frozen=True)
 class Val:
@@ -401,15 +365,3 @@ def _vec(v: Val) -> Val:
 def _trivial(code: str) -> bool:
     return code.replace(".", "").replace("_", "").isalnum() or code.lstrip("-").replace(
         ".", "").isdigit()
-
-
-def helper_source(backend: str, names) -> list[str]:
-    """The source of the helper functions a module uses, each once, from the records."""
-    sources: dict = {}
-    for rec in REGISTRY.values():
-        for name, src in rec.code.get("helpers", {}).get(backend, {}).items():
-            sources.setdefault(name, src)
-    needed = set(names)
-    for name in list(needed):          # a helper may call another (_gelu uses _erf)
-        needed |= {n for n in sources if n != name and f"{n}(" in sources.get(name, "")}
-    return [sources[n] for n in sorted(needed) if n in sources]

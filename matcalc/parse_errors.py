@@ -1,0 +1,96 @@
+"""Parse errors that say what, where and how to fix: Lark's failures labelled by example
+(`match_examples`), the names of the tokens a user can see, and hints for characters the
+language does not have.
+
+Owns: `token_error(e, text, start, parser) -> ParseError`, `char_hint(ch)`, `ERROR_EXAMPLES`,
+`HINTS`, `TOKEN_NAMES`.
+"""
+from __future__ import annotations
+
+from .errors import ParseError
+
+TOKEN_NAMES = {
+    "PLUS": "'+'", "MINUS": "'-'", "MULOP": "an operator (* / @ · ⊙ ⊘)", "POW": "'^'",
+    "TRANSPOSE": "a transpose (')", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
+    "RBRACK": "']'", "COMMA": "','", "SEMI": "';'", "NUMBER": "a number", "NAME": "a name",
+    "CALLNAME": "a function call", "PVAR": "a pattern variable", "ONES": "𝟏", "ZEROS": "𝟎",
+    "$END": "the end of the input",
+}
+
+# Known-bad inputs, one list per label: Lark matches a new error against these by parser state.
+ERROR_EXAMPLES = {
+    "unclosed-paren": ["exp(x", "(x + y", "max(0, x", "(x", "((x)", "sum((x)", "[x, y"],
+    "unmatched-paren": ["x)", "x + y)", "(x))", "x]"],
+    "missing-operand": ["x +", "x *", "x @", "x -", "x ^", "max(0, x + )", "exp(x +)",
+                        "x * )", "(x + )", "x /", "x ·"],
+    "double-operator": ["x * * y", "x + * y", "x @ @ y", "x ^ * y", "x / @ y", "x * / y"],
+    "leading-operator": ["* x", "@ x", "/ x", "^ x", "· x"],
+    "empty-parentheses": ["()", "x + ()", "exp()", "max()", "[]", "x + []", "[]'"],
+    "trailing-comma": ["max(0, x,)", "[x, ]", "max(x,)"],
+    "misplaced-comma": [", x", "x , y", "(x, y)", "x + , y"],
+    "dangling-transpose": ["'x", "ᵀx"],
+}
+
+HINTS = {
+    "unclosed-paren": "add the missing ')' (or ']')",
+    "unmatched-paren": "remove the extra closing bracket or add its opening one",
+    "missing-operand": "an operator needs something on both sides",
+    "double-operator": "two operators in a row: remove one (powers are written x^2, not x**2)",
+    "leading-operator": "the expression starts with an operator that needs a left operand",
+    "empty-parentheses": "put an expression inside the brackets",
+    "trailing-comma": "remove the comma before the closing bracket",
+    "misplaced-comma": "commas only separate function arguments and vector entries",
+    "dangling-transpose": "a transpose follows what it transposes: x'",
+}
+
+
+def char_hint(ch: str) -> str | None:
+    return {
+        "=": "matcalc differentiates expressions, not equations: drop the '= …' part",
+        "{": "use ( ) for grouping and [ ] for vector literals",
+        "}": "use ( ) for grouping and [ ] for vector literals",
+        "!": "factorials are not supported",
+        "&": "logical operators are not supported",
+        "|": "write norm(x) for a norm and abs(x) for an absolute value",
+        "#": "comments are not part of an expression",
+        "$": "write plain text, not LaTeX",
+        "\\": "write plain text, not LaTeX: e.g. w.x for \\mathbf{w}\\cdot\\mathbf{x}",
+        "?": "pattern variables (?u) belong in rule files only",
+        "∑": "write sum(x)",
+        "√": "write sqrt(x)",
+        "∂": "give the variable with --wrt (API: wrt=...), not in the expression",
+        "÷": "write / for division",
+        "²": "write x^2 for a power", "³": "write x^3 for a power",
+        "`": "a transpose is written x' or xᵀ",
+        '"': "write the expression without quotes",
+    }.get(ch, "names use Latin or Greek letters, digits and _" if ch.isalpha() else
+          "use names, numbers, + - * / ^ @ . ' and functions like exp(x)")
+
+
+def token_error(e, text: str, start: str, parser) -> ParseError:
+    label = None
+    try:
+        label = e.match_examples(lambda s: parser.parse(s, start=start), ERROR_EXAMPLES,
+                                 use_accepts=True)
+    except Exception:  # match_examples itself must never leak an exception
+        label = None
+    token = getattr(e, "token", None)
+    pos = getattr(token, "start_pos", None)
+    if pos is None or getattr(token, "type", "") == "$END":
+        pos = len(text.rstrip())
+        span = (max(0, pos - 1), pos) if pos else (0, 1)
+    else:
+        span = (pos, max(pos + 1, getattr(token, "end_pos", pos + 1) or pos + 1))
+    expected = sorted({TOKEN_NAMES.get(t, t) for t in getattr(e, "expected", ()) or ()})
+    if getattr(token, "type", "") == "$END":
+        what = "the expression ends too early"
+        label = label or "missing-operand"
+    else:
+        what = f"unexpected {str(token)!r}" if token is not None else "unexpected input"
+    if "**" in text:
+        label, hint = "double-operator", "powers are written x^2, not x**2"
+    else:
+        hint = HINTS.get(label)
+    if hint is None and expected:
+        hint = "expected " + ", ".join(expected[:6])
+    return ParseError(what, text=text, span=span, hint=hint, label=label or "syntax")
