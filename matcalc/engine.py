@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .conventions import rank
 from .errors import InternalError, UnsupportedError
-from .patterns import Instantiator, match, matches
+from .patterns import Instantiator, matches
 from .rewrite import replace
 from .rulebook import Rulebook, split_terms
 from .shaperules import mk
@@ -49,7 +49,7 @@ class Engine:
         operator's operands) matches `e` and whose conditions hold; the engine answers the
         conditions (`independent`, `linear`, `coefficient`)."""
         for rule in self.rb.candidates(kind, e.op):
-            for binds in matches(rule.patterns, e):
+            for binds in matches(rule.compiled, e):
                 if all(c.holds(self, binds) for c in rule.where):
                     return rule, binds
         return None, None
@@ -151,8 +151,7 @@ class Engine:
     def _pass_adjoint(self, node: Expr, a: Expr, adj: dict) -> None:
         for rule in self.rb.candidates("reverse", node.op):
             gname = rule.lhs.args[1].value
-            binds = next((b for b in matches([p.args[0] for p in rule.patterns], node,
-                                             {gname: a})
+            binds = next((b for b in matches(rule.compiled, node, {gname: a})
                           if all(c.holds(self, b) for c in rule.where)), None)
             if binds is None:
                 continue

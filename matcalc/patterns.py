@@ -54,12 +54,27 @@ def _commutes(op: str) -> bool:
     return rec is not None and rec.commutative
 
 
-def matches(patterns, e: Expr, binds: dict | None = None):
-    """The bindings of each variant of a pattern that matches `e`, in order."""
-    for p in patterns:
-        got = match(p, e, binds or {})
-        if got is not None:
-            yield got
+def compile_patterns(patterns) -> list:
+    """Each pattern with the ops its operands must have (None: any), so that `matches` can
+    pass over a pattern that cannot match without walking it."""
+    return [(p, tuple(None if a.op == "pvar" else a.op for a in p.args)) for p in patterns]
+
+
+def matches(compiled, e: Expr, binds: dict | None = None):
+    """The bindings of each compiled pattern (`compile_patterns`) that matches `e`, in order."""
+    args, op, n = e.args, e.op, len(e.args)
+    for p, sig in compiled:
+        if p.op != op or len(sig) != n:
+            continue
+        fits = True
+        for want, a in zip(sig, args):
+            if want is not None and want != a.op:
+                fits = False
+                break
+        if fits:
+            got = match(p, e, binds or {})
+            if got is not None:
+                yield got
 
 
 def match(pattern: Expr, e: Expr, binds: dict) -> dict | None:

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from . import rulecache
 from .errors import MatcalcError, RuleFileError
-from .patterns import CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition, variants
+from .patterns import (CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition,
+                       compile_patterns, variants)
 from .resources import rules_dir
 from .tree import Expr
 
@@ -70,6 +71,9 @@ class Rule:
     def __post_init__(self):
         if not self.patterns:
             self.patterns = [self.lhs] if self.ordered else variants(self.lhs)
+        # what `matches` walks: the patterns (for a grad rule, the swept expression inside)
+        self.compiled = compile_patterns(
+            [p.args[0] for p in self.patterns] if self.kind == "reverse" else self.patterns)
 
     @property
     def extension(self) -> bool:

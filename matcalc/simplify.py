@@ -34,7 +34,7 @@ def _rule_step(rulebook, record):
         if c != e and record is not None:
             record.append(("simp.algebra", e, c))
         for rule in rulebook.candidates("simplify", c.op):
-            for binds in matches(rule.patterns, c):
+            for binds in matches(rule.compiled, c):
                 if not all(cond.holds(SIMPLIFY_CTX, binds) for cond in rule.where):
                     continue
                 try:
