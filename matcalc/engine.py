@@ -22,10 +22,12 @@ from .tree import Expr, num, zeros
 
 
 class Engine:
-    def __init__(self, rulebook: Rulebook, wrt: str, wrt_shape):
+    def __init__(self, rulebook: Rulebook, wrt: str, wrt_shape, direction: int = 1):
         self.rb = rulebook
         self.x = Expr("var", (), wrt_shape, wrt)
-        self.dx = Expr("d", (self.x,), wrt_shape)
+        # the differential of this round; earlier rounds' differentials (d(x) with another
+        # `direction`) are constants here: d²f is d of df with df's dx held fixed
+        self.dx = Expr("d", (self.x,), wrt_shape, direction)
         self._dep: dict[Expr, bool] = {}
         self._lin: dict[Expr, bool] = {}
         self._diff: dict[Expr, Expr | None] = {}
@@ -35,13 +37,15 @@ class Engine:
 
     # -- dependence ---------------------------------------------------------------------------
     def depends(self, e: Expr) -> bool:
-        """Does `e` depend on the variable?  (memoised over the DAG, iterative)"""
+        """Does `e` depend on the variable?  (memoised over the DAG, iterative; a
+        differential of an earlier round is a constant)"""
         x = self.x.value
         return _memo_any(e, self._dep, lambda n: n.op == "var" and n.value == x)
 
     def linear(self, e: Expr) -> bool:
-        """Does `e` hold the differential d(x)?"""
-        return _memo_any(e, self._lin, lambda n: n.op == "d")
+        """Does `e` hold this round's differential d(x)?"""
+        dx = self.dx
+        return _memo_any(e, self._lin, lambda n: n == dx)
 
     # -- rules -----------------------------------------------------------------------------------
     def _first(self, kind: str, e: Expr):
@@ -101,14 +105,21 @@ class Engine:
         return out
 
     # -- forward identification: dy = J dx --------------------------------------------------------
-    def jacobian(self, L: Expr | None, out_shape) -> Expr:
+    def jacobian(self, L: Expr | None, out_shape, vectors_only: bool = False) -> Expr:
+        """J with dy = J dx (∂vec(y)/∂vec(x)ᵀ); `vectors_only` refuses a matrix-valued
+        intermediate (a scalar then reads better off the reverse sweep)."""
         if L is None:
             return zeros((count(out_shape), count(self.x.shape)))
+        self._vectors_only = vectors_only
         return self.jac(L)
+
+    _vectors_only = False
 
     def jac(self, L: Expr) -> Expr:
         if L in self._jac:
             return self._jac[L]
+        if self._vectors_only and L.is_matrix and self.linear(L):
+            raise UnsupportedError("a matrix-valued intermediate", label="matrix-intermediate")
         if not self.linear(L):
             out = zeros((count(L.shape), count(self.x.shape)))
         elif (L.op == "vcat" and all(a.shape[1] == 1 for a in L.args)) or \
@@ -172,13 +183,17 @@ class Engine:
 
 
 def _memo_any(e: Expr, memo: dict, leaf) -> bool:
-    """Whether `leaf` holds anywhere in `e`, visiting only nodes not yet in `memo`."""
+    """Whether `leaf` holds anywhere in `e`, visiting only nodes not yet in `memo`.  A
+    differential d(·) is a leaf: what it holds is not looked into."""
     if e in memo:
         return memo[e]
     stack = [(e, False)]
     while stack:
         n, expanded = stack.pop()
         if n in memo:
+            continue
+        if n.op == "d":
+            memo[n] = leaf(n)
             continue
         if expanded:
             memo[n] = leaf(n) or any(memo[a] for a in n.args)
@@ -193,28 +208,23 @@ def _memo_any(e: Expr, memo: dict, leaf) -> bool:
 def identify(engine: Engine, y: Expr, L: Expr | None) -> tuple[Expr, str]:
     """The derivative of y read off its differential L; and how ('scalar'|'forward'|'reverse').
 
-    By a scalar: the coefficient of dx (dx = 1).  A vector by a vector, or a vector by a
-    matrix (by row-major vec X): the forward sweep.  A scalar whose intermediates are
-    matrices, or any scalar by a matrix: the reverse sweep, to the gradient shaped like x
-    (a row for a column x: numerator layout)."""
+    By a scalar: the coefficient of dx (dx = 1).  A scalar by a matrix (or by a vector through
+    matrix-valued intermediates): the reverse sweep, to the gradient shaped like x (a row for
+    a column x: numerator layout).  A vector or a matrix by a vector or a matrix: the forward
+    sweep, ∂vec(y)/∂vec(x)ᵀ with vec row-major (the Kronecker form); UnsupportedError where
+    no jac rule passes through an operator."""
     xs = engine.x.shape
     if xs == SCALAR:
         if L is None:
             return zeros(y.shape), "scalar"
         return replace(L, {engine.dx: num(1)}), "scalar"
-    if rank(y.shape) == 1 and engine.x.is_matrix:
-        return engine.jacobian(L, y.shape), "forward"
-    if engine.x.is_vector and rank(y.shape) <= 1:
+    if y.shape == SCALAR and engine.x.is_vector:
         try:
-            return engine.jacobian(L, y.shape), "forward"
+            return engine.jacobian(L, y.shape, vectors_only=True), "forward"
         except UnsupportedError:
-            if y.shape != SCALAR:
-                raise
+            engine._jac.clear()                   # a matrix-valued intermediate: reverse
     if y.shape == SCALAR:
         g = engine.gradient(L, num(1))
         return (mk("T", g) if engine.x.is_column else g), "reverse"
-    raise UnsupportedError(
-        f"the derivative of a {format_shape(y.shape)} expression by the "
-        f"{format_shape(xs)} variable {engine.x.value} is a tensor of order "
-        f"{rank(y.shape) + rank(xs)}", label="tensor-derivative",
-        hint="differentiate a scalar function of it (e.g. sum(…) or a norm), or one entry")
+    # a vector or a matrix by a vector or a matrix: ∂vec(y)/∂vec(x)ᵀ, row-major vec
+    return engine.jacobian(L, y.shape), "forward"

@@ -113,6 +113,12 @@ class Evaluator:
             return np.eye(resolve_dim(node.shape[0], self.sizes))
         if op == "size":
             return np.full((1, 1), float(resolve_dim(node.value, self.sizes)))
+        if op == "unvec":                      # a column back to the node's shape
+            return _dense(self.value(node.args[0])).reshape(resolve_shape(node.shape,
+                                                                          self.sizes))
+        if op == "embed":                      # a block's place in a literal
+            rows, cols = resolve_shape(node.shape, self.sizes)
+            return np.eye(rows, cols, -resolve_dim(node.value, self.sizes))
         rec = REGISTRY.get(op)
         if rec is not None and rec.kind == "const":
             return np.full((1, 1), rec.value)

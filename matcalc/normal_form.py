@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .patterns import unvec
 from .shaperules import mk
 from .tree import SCALAR, Expr, num, ones
 
@@ -173,6 +174,9 @@ def _positive(t: _Term) -> _Term:
 def canon(e: Expr) -> Expr:
     """The algebraic normal form of one node whose children are already normal."""
     op = e.op
+    if op == "unvec":                       # vec's inverse meets a vec, a transpose, a scale
+        out = unvec(e.args[0], e.shape)
+        return out if out.op != "unvec" or out != e else e
     if op in ("zeros", "ones") and e.shape == SCALAR:
         return num(0 if op == "zeros" else 1)
     if op == "eye" and e.shape == SCALAR:

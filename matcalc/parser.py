@@ -24,6 +24,7 @@ MAX_DEPTH = 200
 PATTERN_FUNCTIONS: dict[str, tuple[str, int]] = {
     "d": ("d", 1), "ones": ("ones_like", 1), "zeros": ("zeros_like", 1), "eye": ("eye_like", 1),
     "count": ("count", 1), "jac": ("jac", 1), "grad": ("grad", 2),
+    "reshape_like": ("reshape_like", 2), "undiff": ("undiff", 1),
 }
 
 MULOPS = {"*": "mul", "⊙": "mul", "⊗": "mul", "×": "mul", "/": "div", "⊘": "div",

@@ -19,6 +19,7 @@ import itertools
 
 from .errors import InternalError, UnsupportedError
 from .ops import REGISTRY
+from .rewrite import replace
 from .shaperules import mk
 from .sizes import SCALAR, _monomials, count
 from .tree import Expr, eye, num, ones, size, zeros
@@ -172,6 +173,27 @@ def count_expr(shape) -> Expr:
     return size_expr(count(shape))
 
 
+def unvec(g: Expr, shape) -> Expr:
+    """The column (or row) g with its entries in `shape` (row-major): vec's inverse, taken
+    through the linear operators that built g, so that unvec(2 vec(X)) is 2 X."""
+    if g.shape == shape:
+        return g
+    op, a = g.op, g.args
+    if op == "vec" and a[0].shape == shape:
+        return a[0]
+    if op == "T" and (a[0].is_row or a[0].is_column):
+        return unvec(a[0], shape)                 # a vector's entries, either way up
+    if op == "neg":
+        return mk("neg", unvec(a[0], shape))
+    if op in ("add", "sub") and a[0].shape == a[1].shape:
+        return mk(op, unvec(a[0], shape), unvec(a[1], shape))
+    if op in ("mul", "div", "matmul") and a[1].shape == SCALAR:
+        return mk("mul" if op == "matmul" else op, unvec(a[0], shape), a[1])
+    if op in ("mul", "matmul") and a[0].shape == SCALAR:
+        return mk("mul", a[0], unvec(a[1], shape))
+    return Expr("unvec", (g,), tuple(shape), tuple(shape))
+
+
 class Instantiator:
     """Turns a template (an untyped pattern tree) into a typed tree.
 
@@ -196,6 +218,12 @@ class Instantiator:
             # eye(count(?x)): the identity on vec(x), of size |x| (row-major vec)
             n = count(self(t.args[0].args[0], binds).shape)
             return eye(n) if n != 1 else num(1)
+        if op == "undiff":           # undiff(?L): L with each d(x) read as x (a stand-in
+            a = self(t.args[0], binds)   # of L's shape, free of the differential)
+            return replace(a, {n: n.args[0] for n in a.walk() if n.op == "d"})
+        if op == "reshape_like":     # reshape_like(?G, ?L): G's entries in L's shape
+            g, like = self(t.args[0], binds), self(t.args[1], binds)
+            return unvec(g, like.shape)
         if op in ("ones_like", "zeros_like", "eye_like", "count"):
             a = self(t.args[0], binds)
             if op == "ones_like":

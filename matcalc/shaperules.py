@@ -71,6 +71,9 @@ SHAPE_RULES = {
     "diag": _diag,
     "kron": lambda op, shapes, value: (mul_sizes(shapes[0][0], shapes[1][0]),
                                        mul_sizes(shapes[0][1], shapes[1][1])),
+    "vec": lambda op, shapes, value: (mul_sizes(*shapes[0]), 1),
+    "unvec": lambda op, shapes, value: tuple(value),
+    "commutation": lambda op, shapes, value: (mul_sizes(*shapes[0]), mul_sizes(*shapes[0])),
     "vcat": _concat(0),
     "hcat": _concat(1),
 }

@@ -179,6 +179,15 @@ class _Inference(Unifier):
     def shape_hcat(self, node, kids):
         return self.concat(node, kids, vertical=False)
 
+    def shape_vec(self, node, kids):
+        r, c = self.make_array(kids[0])
+        return (self.derive(mul_sizes, [r, c], node, "rows"), _one())
+
+    def shape_commutation(self, node, kids):
+        r, c = self.make_array(kids[0])
+        n = self.derive(mul_sizes, [r, c], node, "rows")
+        return (n, n)
+
     def shape_kron(self, node, kids):
         (ar, ac), (br, bc) = self.make_array(kids[0]), self.make_array(kids[1])
         return (self.derive(mul_sizes, [ar, br], node, "rows"),

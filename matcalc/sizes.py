@@ -5,12 +5,13 @@ a declaration (`parse_decl`: 'scalar', 'n', 'm,n', '3', '3,4', 'N,4'), the integ
 size at concrete sizes (`resolve_dim`, `resolve_shape`, `size_names`), and how shapes are
 written (`format_dim`, `format_shape`, `format_decl`).
 A size is an int, a name, or a sum of products of names and ints — `*` binds tighter than
-`+`, so `(n+1)*k` is written `n*k+k`; a product is kept with its integer coefficient first
-(`4*N`), and a product of an int and a name is never reduced to either.  Imports nothing of
+`+`, so `(n+1)*k` is written `k*n+k`; a product is kept with its integer coefficient first
+and its names sorted (`4*N`, `m*n`: one size, one spelling), and a product of an int and a
+name is never reduced to either.  Imports nothing of
 matcalc but `errors` and the tree's SCALAR.
 
->>> add_sizes("n", 1), mul_sizes("m", "n"), mul_sizes("n+1", "k"), same_size("m*n", "n*m")
-('n+1', 'm*n', 'n*k+k', True)
+>>> add_sizes("n", 1), mul_sizes("n", "m"), mul_sizes("n+1", "k"), same_size("m*n", "n*m")
+('n+1', 'm*n', 'k*n+k', True)
 >>> count(("N", 4)), count((3, 4)), count(("n", 1)), resolve_dim("4*N", {"N": 5})
 ('4*N', 12, 'n', 20)
 >>> solve_size(mul_sizes, "m*n", ["n"]), solve_size(add_sizes, "n+3", ["n"])
@@ -58,11 +59,13 @@ def _key(v) -> Counter:
 
 
 def _format(monomials):
-    """[(coef, names)] -> 'n*k+k' (like terms merged, names in the order given), or an int."""
+    """[(coef, names)] -> 'k*n+k' (like terms merged, each product's names sorted so that one
+    size has one spelling), or an int."""
     merged: dict = {}
     for coef, names in monomials:
-        c, first = merged.get(tuple(sorted(names)), (0, names))
-        merged[tuple(sorted(names))] = (c + coef, first)
+        names = sorted(names)
+        c, first = merged.get(tuple(names), (0, names))
+        merged[tuple(names)] = (c + coef, first)
     parts = [(c, names) for c, names in merged.values() if c]
     if all(not names for _, names in parts):
         return sum(c for c, _ in parts)
@@ -88,8 +91,6 @@ def mul_sizes(a, b):
         return b
     if b == 1:
         return a
-    if "+" not in f"{a}{b}" and not isinstance(a, int) and not isinstance(b, int):
-        return f"{a}*{b}"
     return _format([(ca * cb, na + nb) for ca, na in _monomials(a) for cb, nb in _monomials(b)])
 
 

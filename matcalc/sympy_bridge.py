@@ -72,6 +72,13 @@ def to_sympy_explicit(expr, sizes: dict, symbols: dict):
             out = sp.eye(resolve_dim(node.shape[0], sizes))
         elif op == "size":
             out = sp.Integer(resolve_dim(node.value, sizes))
+        elif op == "unvec":
+            r, c = resolve_shape(node.shape, sizes)
+            out = a[0].reshape(r, c)
+        elif op == "embed":
+            r, c = resolve_shape(node.shape, sizes)
+            off = resolve_dim(node.value, sizes)
+            out = sp.Matrix(r, c, lambda i, j: 1 if i == j + off else 0)
         elif rec is None or rec.sympy is None:
             raise CheckError(f"cannot expand the node '{op}' into SymPy"
                              + (": a differential d(·) is not a value" if op == "d" else ""),

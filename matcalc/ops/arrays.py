@@ -77,6 +77,31 @@ def _mx_dot(b, x, y):
     return b.element(x.T * y)
 
 
+def _np_commutation(np, a):
+    """K with vec(aᵀ) = K vec(a), vec row-major: K[j m + i, i n + j] = 1 for a m×n."""
+    m, n = a.shape
+    K = np.zeros((m * n, m * n))
+    i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+    K[(j * m + i).ravel(), (i * n + j).ravel()] = 1.0
+    return K
+
+
+_COMMUTATION_SRC = ("def _commutation(a):\n"
+                    "    # K with vec(aᵀ) = K vec(a), vec row-major\n"
+                    "    m, n = a.shape\n"
+                    "    return {lib}.reshape({lib}.transpose({lib}.reshape({lib}.eye(m * n), "
+                    "(m * n, m, n)), (0, 2, 1)), (m * n, m * n)).T")
+
+
+def _sp_commutation(sp, a):
+    m, n = a.shape
+    K = sp.zeros(m * n, m * n)
+    for i in range(m):
+        for j in range(n):
+            K[j * m + i, i * n + j] = 1
+    return K
+
+
 def _square(f, scalar):
     return lambda b, a: f(b, a) if b.is_mat(a) else scalar(b, a)
 
@@ -97,6 +122,11 @@ register(
        sympy=lambda sp: sp.E, code={"numpy": "np.e", "pytorch": "math.e", "jax": "jnp.e"},
        doc="Euler's number (unless e is declared as a variable)"),
     Op("d", "internal", 1, shape="same", doc="the differential d(x) (rules and steps only)"),
+    # E with E[i, j] = 1 where i = j + offset: puts a block into a literal (index forms only)
+    Op("embed", "internal", 0, shape="leaf", doc="the embedding of a block into a literal",
+       numpy=None, code={"numpy": "np.eye({0}, {1}, -{2})", "pytorch":
+                         "torch.eye({0}, {1}, dtype=torch.float64).roll({2}, 0)",
+                         "jax": "jnp.eye({0}, {1}, -{2})"}),
     # products and structure (their calculus is linear: rules/40-chain.toml, 50-matrix.toml)
     Op("neg", "linear", 1, shape="same", numpy=lambda np, a: -a, sympy=lambda sp, a: -a,
        sympy_matrix=lambda b, a: -a, doc="-a"),
@@ -121,6 +151,22 @@ register(
     Op("hcat", "linear", None, names=("hcat",), shape="hcat",
        numpy=lambda np, *a: np.hstack(a), sympy=lambda sp, *a: sp.Matrix.hstack(*a),
        doc="blocks side by side"),
+    # row-major vec and the commutation matrix: the vec/Kronecker form of derivatives
+    Op("vec", "linear", 1, names=("vec",), shape="vec", numpy=lambda np, a: a.reshape(-1, 1),
+       sympy=lambda sp, m: sp.Matrix(m.rows * m.cols, 1, list(m)), latex=r"\operatorname{vec}",
+       code={"numpy": "np.reshape({0}, (-1,))", "pytorch": "torch.reshape({0}, (-1,))",
+             "jax": "jnp.reshape({0}, (-1,))"},
+       doc="vec(X): the entries of X row by row (NumPy's C order), as a column"),
+    Op("unvec", "internal", 1, shape="unvec",
+       doc="the inverse of vec: a column back to the node's shape (gradients through vec)"),
+    Op("commutation", "func", 1, names=("commutation",), shape="commutation",
+       numpy=_np_commutation, sympy=_sp_commutation, latex="K", mathml="K",
+       code={"numpy": "_commutation", "pytorch": "_commutation", "jax": "_commutation",
+             "helpers": {b: {"_commutation": _COMMUTATION_SRC.format(lib=lib)}
+                         for b, lib in (("numpy", "np"), ("pytorch", "torch"),
+                                        ("jax", "jnp"))}},
+       doc="commutation(X): K with vec(Xᵀ) = K vec(X) (row-major vec); depends only on "
+           "X's shape"),
     # reductions: array -> scalar
     Op("sum", "reduce", 1, names=("sum",), shape="scalar", numpy=lambda np, a: a.sum(),
        sympy=_sp_total, sympy_matrix=_mx_sum, latex=r"\operatorname{sum}",

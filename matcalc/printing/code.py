@@ -164,7 +164,7 @@ class CodePrinter:
         if meth is None:
             kind = REGISTRY[op].kind if op in REGISTRY else ""
             meth = {"ewise": self._ewise, "reduce": self._reduce, "func": self._ewise,
-                    "const": self._const}.get(kind)
+                    "linear": self._ewise, "const": self._const}.get(kind)
         if meth is None:
             raise PrintError(f"no {self.backend} code for the node '{op}'")
         return meth(e)
@@ -339,6 +339,10 @@ class CodePrinter:
 
     def _ewise(self, e):
         return self.call(e.op, self.arg(self.dense(self.emit(e.args[0]), e.args[0].shape)))
+
+    def _unvec(self, e):
+        v = self.dense(self.emit(e.args[0]), e.args[0].shape)
+        return self.call("reshape", v.code, self.dims(e.shape))
 
     def _const(self, e):
         return Val(self.fn[e.op], const=True)

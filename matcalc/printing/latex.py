@@ -198,6 +198,10 @@ class LatexPrinter(Printer):
         body = " & ".join(self.doprint(a) for a in e.args)
         return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
+    def _print_commutation(self, e):
+        r, c = e.args[0].shape
+        return rf"K_{{{r},{c}}}".replace("*", r"\,")
+
     def function(self, rec, args):
         name = rec.latex or rf"\operatorname{{{rec.spelling}}}"
         return self._call(name, args)

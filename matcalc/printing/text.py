@@ -81,6 +81,11 @@ class TextPrinter(Printer):
     def _call(self, name, args):
         return f"{name}({', '.join(self.doprint(a) for a in args)})"
 
+    def _print_unvec(self, e):
+        # vec's inverse, shaped like its node (it appears only where a gradient passes
+        # through a vec the user wrote)
+        return f"unvec({self.doprint(e.args[0])}, {e.shape[0]}, {e.shape[1]})"
+
     def function(self, rec, args):
         return self._call(rec.spelling, args)
 

@@ -1,0 +1,204 @@
+"""The index form of a derivative: a sum of terms, each a coefficient times a product of
+factors with index subscripts and Kronecker deltas — Einstein notation, every index that is
+not an output index summed.
+
+Owns: `Term`, `IndexForm`, `Indices` (fresh indices and their sizes) and `simplify_terms`
+(constant factors normalised — a transpose is an index swap, `diag(v)` is `v_i δ_ij`, `I` is
+δ — deltas contracted away wherever one of their indices is summed, like terms added).
+Invariant: a factor is a constant matcalc expression (no differential) with one index per
+axis of size other than 1; an index appears in the output at most once; after
+`simplify_terms` no delta touches a summed index.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..shaperules import mk
+from ..sizes import SCALAR
+from ..tree import Expr, num
+
+
+class Indices:
+    """Fresh index numbers and the size each one runs over."""
+
+    def __init__(self):
+        self.sizes: dict = {}
+
+    def new(self, size) -> int:
+        i = len(self.sizes)
+        self.sizes[i] = size
+        return i
+
+    def axes(self, shape) -> tuple:
+        """(row group, column group) for a 2-D shape: None for an axis of size 1."""
+        return tuple(None if d == 1 else (self.new(d),) for d in shape)
+
+
+@dataclass(frozen=True)
+class Term:
+    coef: Fraction
+    factors: tuple = ()          # ((Expr, (i, j)), …): one index per axis of size ≠ 1
+    deltas: tuple = ()           # ((i, j), …)
+
+    def times(self, other: "Term") -> "Term":
+        return Term(self.coef * other.coef, self.factors + other.factors,
+                    self.deltas + other.deltas)
+
+    def scaled(self, c) -> "Term":
+        return Term(self.coef * c, self.factors, self.deltas)
+
+    def renamed(self, m: dict) -> "Term":
+        if not m:
+            return self
+        return Term(self.coef,
+                    tuple((e, tuple(m.get(i, i) for i in idx)) for e, idx in self.factors),
+                    tuple((m.get(a, a), m.get(b, b)) for a, b in self.deltas))
+
+    def indices(self) -> set:
+        out = {i for _, idx in self.factors for i in idx}
+        return out | {i for d in self.deltas for i in d}
+
+
+@dataclass
+class IndexForm:
+    """∂ᵏY/∂X…: `terms` over `out`, the output axes in order — Y's axes (of size ≠ 1), then
+    each round's variable's axes; a group of several indices is one axis, row-major (what a
+    Kronecker product makes).  `sizes` gives every index its size."""
+    terms: list
+    out: list                    # [(i,), (k, l), …]
+    sizes: dict
+    names: list = field(default_factory=list)   # the variable (or "y") of each output group
+    roles: list = field(default_factory=list)   # 0 for y's groups, r for round r's
+
+    @property
+    def free(self) -> set:
+        return {i for g in self.out for i in g}
+
+
+# -- simplification ----------------------------------------------------------------------------
+
+def _factor(e: Expr, idx: tuple, sizes, ix: Indices):
+    """A constant factor as (coef, factors, deltas): transposes, negations, numbers, identities
+    and diagonal matrices become index structure."""
+    if e.op == "num":
+        return e.value, [], []
+    if e.op == "neg":
+        c, f, d = _factor(e.args[0], idx, sizes, ix)
+        return -c, f, d
+    if e.op == "T":
+        inner = e.args[0]
+        return _factor(inner, tuple(reversed(idx)) if len(idx) == 2 else idx, sizes, ix)
+    if e.op == "eye" and len(idx) == 2:
+        return Fraction(1), [], [idx]
+    if e.op == "diag" and len(idx) == 2 and (e.args[0].is_column or e.args[0].is_row):
+        c, f, d = _factor(e.args[0], idx[:1], sizes, ix)
+        return c, f, d + [idx]
+    if e.op == "mul" and SCALAR in (e.args[0].shape, e.args[1].shape):
+        s, a = e.args if e.args[0].shape == SCALAR else e.args[::-1]
+        c1, f1, d1 = _factor(s, (), sizes, ix)
+        c2, f2, d2 = _factor(a, idx, sizes, ix)
+        return c1 * c2, f1 + f2, d1 + d2
+    return Fraction(1), [(e, idx)], []
+
+
+def normalise(t: Term, ix: Indices) -> Term | None:
+    """A term with its constant factors taken apart (see `_factor`); None if it is zero."""
+    coef, factors, deltas = t.coef, [], list(t.deltas)
+    for e, idx in t.factors:
+        if e.op == "zeros":
+            return None
+        c, f, d = _factor(e, idx, ix.sizes, ix)
+        coef *= c
+        factors += f
+        deltas += d
+    if coef == 0:
+        return None
+    return Term(coef, tuple(factors), tuple(deltas))
+
+
+def contract(t: Term, free: set, sizes: dict) -> Term:
+    """Every delta with a summed index folded into the rest of the term; δ_ii summed is the
+    size of i; a vector of ones whose index another factor carries is dropped."""
+    factors, deltas, coef = list(t.factors), list(t.deltas), t.coef
+    changed = True
+    while changed:
+        changed = False
+        for k, (a, b) in enumerate(deltas):
+            if a == b and a not in free:           # δ_ii summed: the size of i
+                del deltas[k]
+                d = sizes[a]
+                if isinstance(d, int):
+                    coef *= d
+                else:
+                    factors.append((size_expr_of(d), ()))
+                changed = True
+                break
+            keep, drop = (a, b) if b not in free else (b, a) if a not in free else (None, None)
+            if keep is None:
+                continue
+            del deltas[k]
+            m = {drop: keep}
+            factors = [(e, tuple(m.get(i, i) for i in idx)) for e, idx in factors]
+            deltas = [(m.get(x, x), m.get(y, y)) for x, y in deltas]
+            changed = True
+            break
+    # 𝟏_i next to another factor indexed by i is 1
+    counts: dict = {}
+    for _, idx in factors:
+        for i in idx:
+            counts[i] = counts.get(i, 0) + 1
+    for d in deltas:
+        for i in d:
+            counts[i] = counts.get(i, 0) + 1
+    kept = []
+    for e, idx in factors:
+        if e.op == "ones" and len(idx) == 1 and counts[idx[0]] > 1:
+            counts[idx[0]] -= 1
+            continue
+        kept.append((e, idx))
+    return Term(coef, tuple(kept), tuple(deltas))
+
+
+def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
+    free = form.free
+    out, keys = [], {}
+    for t in form.terms:
+        t = normalise(t, ix)
+        if t is None:
+            continue
+        t = contract(t, free, ix.sizes)
+        k = _canonical_key(t, free)
+        if k in keys:
+            prev = out[keys[k]]
+            out[keys[k]] = Term(prev.coef + t.coef, prev.factors, prev.deltas)
+        else:
+            keys[k] = len(out)
+            out.append(t)
+    return IndexForm([t for t in out if t.coef != 0], form.out, ix.sizes, form.names,
+                     form.roles)
+
+
+def _canonical_key(t: Term, free: set):
+    """Terms equal up to the names of their summed indices have one key."""
+    order: dict = {}
+
+    def name(i):
+        if i in free:
+            return ("f", i)
+        if i not in order:
+            order[i] = len(order)
+        return ("s", order[i])
+
+    fs = tuple(sorted((hash(e), tuple(name(i) for i in idx)) for e, idx in t.factors))
+    ds = tuple(sorted(tuple(sorted((name(a), name(b)))) for a, b in t.deltas))
+    return fs, ds
+
+
+def size_expr_of(d) -> Expr:
+    from ..patterns import size_expr
+    return size_expr(d)
+
+
+def one_over(e: Expr) -> Expr:
+    return mk("div", num(1), e)
