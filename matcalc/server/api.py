@@ -144,7 +144,11 @@ def job_for(route: str, body) -> dict:
             raise BadRequest(f"'format' must be one of {', '.join(TABLE_FORMATS)}",
                              label="bad-format")
         return {"op": "table", "format": fmt, "only": _string(body, "only", limit=100)}
-    expr = _string(body, "expr", required=True, limit=LIMITS["expr_chars"] + 1)
+    expr = _string(body, "expr", required=True, limit=LIMITS["body_bytes"])
+    if len(expr) > LIMITS["expr_chars"]:
+        raise BadRequest(f"the expression is {len(expr):,} characters long; the limit is "
+                         f"{LIMITS['expr_chars']:,}", label="too-long",
+                         hint="split the expression or name subexpressions")
     shapes = _mapping(body, "shapes", lambda x: isinstance(x, (str, int)) and len(str(x)) < 100,
                       "declarations ({\"X\": \"m,n\", \"b\": \"scalar\"})")
     if isinstance(shapes, dict):

@@ -31,6 +31,7 @@ PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-
 TABLES_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 API_ROUTES = ("derive", "check", "parse", "table")
+DRAIN_BYTES = 4 << 20           # an oversized body up to this size is read before the 413
 
 
 class Playground:
@@ -40,7 +41,7 @@ class Playground:
         self.log = log or (lambda msg: None)
         self.derive_pool = Pool("derive", workers, 2 * workers, "derive", self.log)
         self.check_pool = Pool("check", check_workers, check_workers + 1, "check", self.log)
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = _Server((host, port), Handler)
         self.httpd.daemon_threads = True
         self.httpd.app = self
         self.loopback_only = host in LOOPBACK
@@ -102,6 +103,14 @@ class Playground:
         self.log(f"{op}: worker stopped: {e}")
         return 500, error_json(e.label, f"the worker stopped while working on {what} "
                                "(a new one has been started)", "please report the input")
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that goes away mid-answer is normal (the page cancels stale requests)."""
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 def error_json(label: str, message: str, hint: str | None = None, kind: str = "error") -> bytes:
@@ -218,6 +227,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if length < 0 or length > self.app.limits["body_bytes"]:
             self.close_connection = True
+            self.discard(length)
             self.fail(413, "too-large", f"the request body is {length:,} bytes; the limit is "
                       f"{self.app.limits['body_bytes']:,}", "expressions are limited to "
                       f"{self.app.limits['expr_chars']:,} characters")
@@ -233,6 +243,16 @@ class Handler(BaseHTTPRequestHandler):
             self.fail(400, "bad-json", f"the request body is not valid JSON: {e}",
                       'send an object, e.g. {"expr": "max(0, w.x + b)", "wrt": "w"}')
         return None
+
+    def discard(self, length: int) -> None:
+        """Read and drop a moderately oversized body, so the client can read the 413
+        instead of a connection reset; anything larger is left unread."""
+        if 0 < length <= DRAIN_BYTES:
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    break
+                length -= len(chunk)
 
     def api(self, route: str, body) -> None:
         try:

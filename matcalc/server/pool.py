@@ -127,6 +127,7 @@ class Pool:
         self._idle: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._workers: set = set()      # live workers, idle or busy
+        self._born: set = set()         # workers still warming up
         self._starting = 0
         self._closed = False
         self.spawned = 0                 # workers started so far (for tests and the bench)
@@ -146,6 +147,10 @@ class Pool:
         w = None
         try:
             w = Worker(self.warm)
+            with self._lock:
+                self._born.add(w)
+                if self._closed:
+                    raise WorkerCrashed("the pool is closed")
             w.wait_ready()
         except (PoolError, OSError) as e:
             self.log(f"a {self.name} worker failed to start: {e}")
@@ -155,6 +160,7 @@ class Pool:
             time.sleep(1.0)              # do not spin on a broken installation
         with self._lock:
             self._starting -= 1
+            self._born.discard(w)
             if w is not None and not self._closed:
                 self._workers.add(w)
                 self.spawned += 1
@@ -187,18 +193,23 @@ class Pool:
     def run(self, request: dict, timeout: float, wait: float) -> tuple[int, bytes]:
         """The answer of one idle worker to `request`; see the module invariant."""
         deadline = time.monotonic() + wait
-        while True:
+        for attempt in (1, 2):
             w = self._take(deadline)
-            if w.proc.poll() is None:
-                break
-            self._retire(w)              # died while idle (killed from outside): not this job's
-        try:
-            answer = w.ask(request, timeout)
-        except PoolError:
-            self._retire(w)
-            raise
-        self._idle.put(w)
-        return answer
+            if w.proc.poll() is not None:
+                self._retire(w)          # died while idle (killed from outside): not this job's
+                w = self._take(deadline)
+            try:
+                answer = w.ask(request, timeout)
+            except WorkerCrashed:
+                self._retire(w)
+                if attempt == 2:         # crashed twice on this input: say so
+                    raise
+                continue                 # once may be a worker killed from outside
+            except PoolError:
+                self._retire(w)
+                raise
+            self._idle.put(w)
+            return answer
 
     def _take(self, deadline: float) -> Worker:
         try:
@@ -219,7 +230,7 @@ class Pool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers = list(self._workers)
+            workers = list(self._workers) + list(self._born)
             self._workers.clear()
         for w in workers:
             w.kill()

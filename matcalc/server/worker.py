@@ -220,8 +220,11 @@ def main(argv=None) -> int:
     def send(status: int, body) -> None:
         data = body if isinstance(body, bytes) else \
             json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-        proto.write(f"{status} {len(data)}\n".encode("ascii") + data)
-        proto.flush()
+        try:
+            proto.write(f"{status} {len(data)}\n".encode("ascii") + data)
+            proto.flush()
+        except (BrokenPipeError, ValueError):     # the server has gone: so do we
+            os._exit(0)
 
     try:
         warm_up(kind)
