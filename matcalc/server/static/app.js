@@ -29,7 +29,8 @@ function writeForm(s) {
 function toHash(s) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(s)) if (v !== DEFAULTS[k] && v !== "") q.set(k, v);
-  return "#" + q.toString().replace(/\+/g, "%20");
+  return "#" + q.toString().replace(/\+/g, "%20")              // readable links: keep ( ) , @
+    .replace(/%28/g, "(").replace(/%29/g, ")").replace(/%2C/g, ",").replace(/%40/g, "@");
 }
 
 function fromHash() {
