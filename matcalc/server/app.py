@@ -123,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     protocol_version = "HTTP/1.1"
     timeout = 30                     # seconds a connection may sit idle or trickle a request
+    disable_nagle_algorithm = True   # headers and body go out at once: no 40 ms delayed-ACK stall
 
     @property
     def app(self) -> Playground:

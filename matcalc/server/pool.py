@@ -124,7 +124,7 @@ class Pool:
         self.name, self.size, self.warm = name, max(1, size), warm
         self.max_size = max(self.size, max_size or self.size)
         self.log = log or (lambda msg: None)
-        self._idle: queue.Queue = queue.Queue()
+        self._idle: queue.Queue = queue.LifoQueue()    # the most recently used worker first
         self._lock = threading.Lock()
         self._workers: set = set()      # live workers, idle or busy
         self._born: set = set()         # workers still warming up

@@ -191,10 +191,16 @@ def answer(req) -> tuple[int, dict]:
                                "text": None, "span": None}}
 
 
+WARM_UP = [("max(0, w.x + b)", "w", 1), ("mean((y - max(0, X @ w + b))^2)", "w", 1),
+           ("tr(A @ X @ B)", "X", 1), ("x' @ A @ x", "x", 2), ("[3x^2 y, 2x + y^8]", "x,y", 1)]
+
+
 def warm_up(kind: str) -> None:
-    """Import and exercise what the jobs need, so the first request is as fast as the rest."""
-    job_derive({"op": "derive", "expr": "max(0, w.x + b)", "wrt": "w",
-                "code": ["numpy", "pytorch", "jax"]})
+    """Import and exercise what the jobs need (a vector, a matrix, a Hessian and a Jacobian
+    problem), so that the first request is about as fast as the rest."""
+    for expr, wrt, order in WARM_UP:
+        job_derive({"op": "derive", "expr": expr, "wrt": wrt, "options": {"order": order},
+                    "code": ["numpy", "pytorch", "jax"]})
     if kind == "check":
         job_check({"op": "check", "expr": "x^2 y", "wrt": "x"})
 
