@@ -217,6 +217,21 @@ def test_bad_json_oversize_and_protocol(server):
     assert status == 403 and data["error"]["label"] == "bad-host"
 
 
+def test_refused_posts_still_get_their_answer(server):
+    """A body the server does not want is read before the error is sent: closing a socket
+    with unread data resets it, and the client would lose the answer."""
+    body = json.dumps({"expr": "x" * 30000, "wrt": "x"}).encode()
+    calls = [("POST", "/api/nowhere", {}, 404), ("PUT", "/api/derive", {}, 405),
+             ("POST", "/api/derive", {"Content-Type": "text/plain"}, 415)] * 10
+
+    def one(call):
+        method, path, headers, _ = call
+        return request(server, method, path, raw=body, headers=headers)[0]
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        assert list(pool.map(one, calls)) == [want for *_, want in calls]
+
+
 # -- options passed through generically -----------------------------------------------------
 
 def test_options_are_forwarded_from_the_whitelist(monkeypatch):

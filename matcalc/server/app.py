@@ -106,6 +106,7 @@ class Playground:
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 128         # listen backlog: a burst of connections is queued, not reset
     def handle_error(self, request, client_address):
         """A client that goes away mid-answer is normal (the page cancels stale requests)."""
         import sys
@@ -150,7 +151,19 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def fail(self, status: int, label: str, message: str, hint: str | None = None, headers=()):
+        self.drain()
         self.send(status, error_json(label, message, hint), headers=headers)
+
+    def drain(self) -> None:
+        """Read an unread request body before answering: closing a socket with unread data
+        resets the connection, and the client would lose the answer."""
+        if self.body_read:
+            return
+        self.body_read = True
+        try:
+            self.discard(int(self.headers.get("Content-Length") or 0))
+        except (ValueError, OSError):
+            self.close_connection = True
 
     def host_ok(self) -> bool:
         if not self.app.loopback_only:
@@ -164,7 +177,10 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     # -- methods ------------------------------------------------------------------------------
+    body_read = True                 # per request: False until a POST body has been read
+
     def do_GET(self):
+        self.body_read = self.headers.get("Content-Length") is None
         if not self.host_ok():
             return
         url = urlsplit(self.path)
@@ -194,6 +210,7 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self):
+        self.body_read = False
         if not self.host_ok():
             return
         path = urlsplit(self.path).path
@@ -206,6 +223,7 @@ class Handler(BaseHTTPRequestHandler):
             self.api(path[5:], body)
 
     def refuse(self):
+        self.body_read = self.headers.get("Content-Length") is None
         self.close_connection = True
         self.fail(405, "method-not-allowed", f"{self.command} is not supported here",
                   headers=[("Allow", "GET, HEAD, POST")])
@@ -224,16 +242,19 @@ class Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
             self.close_connection = True
+            self.body_read = True
             self.fail(411, "no-length", "the request needs a Content-Length")
             return None
         if length < 0 or length > self.app.limits["body_bytes"]:
             self.close_connection = True
+            self.body_read = True
             self.discard(length)
             self.fail(413, "too-large", f"the request body is {length:,} bytes; the limit is "
                       f"{self.app.limits['body_bytes']:,}", "expressions are limited to "
                       f"{self.app.limits['expr_chars']:,} characters")
             return None
         raw = self.rfile.read(length)
+        self.body_read = True
         try:
             return json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
