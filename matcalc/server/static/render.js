@@ -19,12 +19,17 @@ const inner = (math) => (math || "").replace(/^<math[^>]*>|<\/math>$/g, "");
 
 // The equation ∂/∂w input = result: the result's MathML from the JSON schema when it has one
 // (result.mathml), else the one the playground server adds.
-export function equationMathML(data) {
+// With split, the two sides go on two lines (for a window too narrow for one).
+export function equationMathML(data, split = false) {
   const pg = (data.playground || {}).mathml || {};
   const result = (data.result && data.result.mathml) || pg.result;
   if (!result) return null;
-  const lhs = pg.lhs ? inner(pg.lhs) + "<mo>=</mo>" : "";
-  return `<math display="block"><mrow>${lhs}${inner(result)}</mrow></math>`;
+  if (!pg.lhs) return `<math display="block">${inner(result)}</math>`;
+  if (split) {
+    return `<math display="block"><mrow>${inner(pg.lhs)}<mo>=</mo></mrow></math>` +
+      `<math display="block" class="rhs"><mrow>${inner(result)}</mrow></math>`;
+  }
+  return `<math display="block"><mrow>${inner(pg.lhs)}<mo>=</mo>${inner(result)}</mrow></math>`;
 }
 
 export function showAnswer(data) {
@@ -34,6 +39,8 @@ export function showAnswer(data) {
   box.classList.remove("stale");
   if (mathml) {
     box.innerHTML = mathml;
+    box.classList.toggle("split", box.scrollWidth > box.clientWidth + 1);
+    if (box.classList.contains("split")) box.innerHTML = equationMathML(data, true);
   } else {
     box.replaceChildren(el("code", {class: "plain"}, data.result.text));
   }
