@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "notation of Parr & Howard: closed-form Jacobians, the steps, "
                                 "and a proof.")
     p.add_argument("--version", action="version", version=f"matcalc {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{derive,parse,table}")
+    sub = p.add_subparsers(dest="command", metavar="{derive,parse,table,serve}")
     sub.required = True
 
     d = sub.add_parser("derive", help="differentiate an expression",
@@ -57,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--output", metavar="FILE")
     t.add_argument("--only", metavar="NAME", help="one table")
     t.set_defaults(run=run_table)
+
+    s = sub.add_parser("serve", help="the local web playground (docs/playground.md)",
+                       description="Serve the playground page and its JSON API on this machine.")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; anything else warns)")
+    s.add_argument("--port", type=int, default=None,
+                   help="port (default 8765, or a free one if taken; 0: any free port)")
+    s.add_argument("--open", action="store_true", help="open the page in a browser")
+    s.add_argument("--workers", type=int, default=2, help="derivation worker processes")
+    s.set_defaults(run=run_serve)
     return p
 
 
@@ -184,6 +194,11 @@ def run_table(args) -> int:
     else:
         print(out)
     return 0
+
+
+def run_serve(args) -> int:
+    from .server import run                # only `matcalc serve` imports the server
+    return run(args)
 
 
 # -- helpers ---------------------------------------------------------------------------------

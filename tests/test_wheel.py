@@ -79,3 +79,41 @@ def test_installed_derive(installed):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("∂/∂w w·x = xᵀ")
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_wheel_contains_the_playground(installed):
+    script, _ = installed
+    import zipfile
+    wheel = next((script.parent.parent.parent / "dist").glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("index.html", "app.js", "render.js", "style.css", "examples.json"):
+        assert f"matcalc/server/static/{f}" in names, f
+
+
+def test_installed_serve(installed):
+    """`matcalc serve` from the wheel: the page, a static file and a derivation answer."""
+    import http.client
+    import json
+    import re
+    import signal
+    script, cwd = installed
+    cwd.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    proc = subprocess.Popen([str(script), "serve", "--port", "0", "--workers", "1"], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for path in ("/", "/static/app.js"):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            assert r.status == 200 and r.read(), path
+        conn.request("POST", "/api/derive", body=json.dumps({"expr": "w.x", "wrt": "w"}),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["result"]["text"] == "xᵀ"
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
