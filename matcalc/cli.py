@@ -14,6 +14,7 @@ import os
 import re
 import sys
 
+from .answer import format_var_shapes, text_answer, wrt_notes
 from .errors import MatcalcError, ShapeError, UsageError
 
 EX_INTERNAL = 70      # os.EX_SOFTWARE
@@ -151,7 +152,8 @@ def run_derive(args) -> int:
                          label="bad-option")
     q = matcalc.Question.ask(text, args.wrt, parse_shapes(args.shape) or None,
                              order=args.order, layout=args.layout)
-    _check_wrt(q)
+    for note in wrt_notes(q):
+        _error("note: " + note)
     sizes = parse_sizes(args.check_sizes) if args.check_sizes else None
     d = matcalc.derive(q)
     report = d.check(sizes=sizes) if (args.check or sizes) else None
@@ -171,13 +173,7 @@ def run_derive(args) -> int:
         codegen = _optional("matcalc.codegen", "code export")
         print(codegen.export(d, args.format, with_check=args.with_check))
     else:
-        from .sizes import format_shape
-        main, where = d.display()
-        print(f"{_operator(q.wrt, q.order)} {q.expr} = {main}")
-        for name, definition in where:
-            print(f"  where {name} = {definition}")
-        print(f"  shape {format_shape(d.result.shape)} ({q.layout} layout); "
-              f"{format_var_shapes(q.shapes)}")
+        print(text_answer(d))
         if args.steps:
             print(d.steps_text())
         if report is not None:
@@ -234,45 +230,6 @@ def parse_sizes(spec: str) -> dict:
                              label="bad-check-sizes")
         sizes[name.strip()] = int(value)
     return sizes
-
-
-def _check_wrt(q) -> None:
-    """A --wrt that names no variable of the expression is a mistake: say so, and spot
-    `x'Ax` read as the name Ax when --wrt A was meant."""
-    from .reading import run_together
-    names = q.expr.free_vars()
-    for w in q.absent:
-        hint = None
-        for n in sorted(names):
-            parts = run_together(n, names | set(q.wrt) | set(q.declared))
-            if parts and w in parts:
-                hint = (f"'{n}' is read as one name; write {' '.join(parts)} "
-                        f"(or {' @ '.join(parts)}) for the product")
-                break
-        if hint is not None:
-            raise UsageError(f"--wrt {w}: {w} does not appear in the expression", text=q.text,
-                             span=(0, len(q.text)), hint=hint, label="unknown-wrt")
-        # d/dx 99 = 0 (the paper's first example): allowed, but said
-        known = ("its variables are " + ", ".join(sorted(names))) if names else \
-            "it has no variables"
-        print(f"matcalc: note: {w} does not appear in the expression ({known}): the "
-              f"derivative by {w} is 0", file=sys.stderr)
-
-
-def _operator(wrt, order) -> str:
-    var = wrt[0] if len(wrt) == 1 else "(" + ", ".join(wrt) + ")"
-    if order == 2:
-        return f"∂²/∂{var}²"
-    return f"∂/∂{var}"
-
-
-def format_var_shapes(var_shapes) -> str:
-    """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax, × for
-    matrices)."""
-    from .sizes import format_decl
-    out = [f"{name}: {format_decl(shape).replace(',', '×')}"
-           for name, shape in var_shapes.items()]
-    return ", ".join(out) if out else "no variables"
 
 
 def _tree_dict(e) -> dict:

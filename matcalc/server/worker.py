@@ -49,27 +49,9 @@ def _derive(req):
 
 
 def _wrt_notes(d) -> list:
-    """As the CLI: a variable that is not in the expression is a note (its derivative is 0),
-    unless it is a run-together name (`x'Ax` by A), which is an error."""
-    from ..errors import UsageError
-    from ..shapes import run_together
-    names = d.expr.free_vars()
-    notes = []
-    for w in d.wrt:
-        if w in names:
-            continue
-        for n in sorted(names):
-            parts = run_together(n, names | set(d.wrt))
-            if parts and w in parts:
-                raise UsageError(f"{w} does not appear in the expression", text=d.input,
-                                 span=(0, len(d.input)), label="unknown-wrt",
-                                 hint=f"'{n}' is read as one name; write {' '.join(parts)} "
-                                      f"(or {' @ '.join(parts)}) for the product")
-        known = ("its variables are " + ", ".join(sorted(names))) if names else \
-            "it has no variables"
-        notes.append(f"{w} does not appear in the expression ({known}): the derivative by "
-                     f"{w} is 0")
-    return notes
+    """As the command line: a variable not in the expression is a note."""
+    from ..answer import wrt_notes
+    return wrt_notes(d.question)
 
 
 def _inner(math: str) -> str:
@@ -97,15 +79,9 @@ def _mathml(d) -> dict:
 
 
 def _text(d) -> str:
-    """The CLI's text answer: equation, `where` lines, shapes line."""
-    from ..cli import format_dims, format_var_shapes
-    main, where = d.display()
-    var = d.wrt[0] if len(d.wrt) == 1 else "(" + ", ".join(d.wrt) + ")"
-    op = f"∂/∂{var}" if d.order == 1 else f"∂²/∂{var}²"
-    lines = [f"{op} {d.expr} = {main}"] + [f"  where {n} = {t}" for n, t in where]
-    lines.append(f"  shape {format_dims(d.result.shape)} ({d.layout} layout); "
-                 f"{format_var_shapes(d.var_shapes)}")
-    return "\n".join(lines)
+    """The command line's text answer: equation, `where` lines, shapes line."""
+    from ..answer import text_answer
+    return text_answer(d)
 
 
 def _latex(d) -> dict:
@@ -155,7 +131,7 @@ def job_check(req) -> dict:
 
 def job_parse(req) -> dict:
     from ..api import parse_with_shapes
-    from ..tree import format_shape
+    from ..sizes import format_shape
     expr, shapes = parse_with_shapes(req["expr"], _shapes(req.get("shapes")))
     return {"input": req["expr"], "text": str(expr), "shape": [str(s) for s in expr.shape],
             "shapes": {k: format_shape(v) for k, v in shapes.items()},

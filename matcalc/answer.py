@@ -1,0 +1,59 @@
+"""The answer as a person reads it on a terminal, on the playground page or in a log: the
+equation, the shared parts named, the shapes line — and the notes about the question
+(a variable that does not occur).  The command line and the server print this one text.
+
+Owns: `text_answer(d) -> str`, `wrt_notes(question) -> list[str]`, `operator(wrt, order)`,
+`format_var_shapes`.
+"""
+from __future__ import annotations
+
+from .errors import UsageError
+from .sizes import format_decl, format_shape
+
+
+def operator(wrt, order: int) -> str:
+    """∂/∂x, ∂²/∂x², ∂/∂(x, y)."""
+    var = wrt[0] if len(wrt) == 1 else "(" + ", ".join(wrt) + ")"
+    if order == 1:
+        return f"∂/∂{var}"
+    sup = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"∂{sup}/∂{var}{sup}"
+
+
+def format_var_shapes(var_shapes) -> str:
+    """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax, × for
+    matrices)."""
+    out = [f"{name}: {format_decl(shape).replace(',', '×')}"
+           for name, shape in var_shapes.items()]
+    return ", ".join(out) if out else "no variables"
+
+
+def text_answer(d) -> str:
+    """The equation, its `where` lines and the shapes line."""
+    main, where = d.display()
+    lines = [f"{operator(d.wrt, d.order)} {d.expr} = {main}"]
+    lines += [f"  where {name} = {definition}" for name, definition in where]
+    lines.append(f"  shape {format_shape(d.result.shape)} ({d.layout} layout); "
+                 f"{format_var_shapes(d.var_shapes)}")
+    return "\n".join(lines)
+
+
+def wrt_notes(q) -> list:
+    """A variable of `wrt` absent from the expression is a note (its derivative is 0), unless
+    it is part of a name written together with another (`x'Ax` by A): that is an error."""
+    from .reading import run_together
+    names = q.expr.free_vars()
+    notes = []
+    for w in q.absent:
+        for n in sorted(names):
+            parts = run_together(n, names | set(q.wrt) | set(q.declared))
+            if parts and w in parts:
+                raise UsageError(f"--wrt {w}: {w} does not appear in the expression",
+                                 text=q.text, span=(0, len(q.text)), label="unknown-wrt",
+                                 hint=f"'{n}' is read as one name; write {' '.join(parts)} "
+                                      f"(or {' @ '.join(parts)}) for the product")
+        known = ("its variables are " + ", ".join(sorted(names))) if names else \
+            "it has no variables"
+        notes.append(f"{w} does not appear in the expression ({known}): the derivative by "
+                     f"{w} is 0")
+    return notes
