@@ -61,6 +61,10 @@ def export(d, backend: str = "numpy", with_check: bool = False) -> str:
     if r == 2 and transposes(d.expr.shape, d.question.wrt_shapes, d.layout):
         pr.lines.append(f"{out} = {out}.T  # the array is in numerator layout "
                         f"(docs/design.md, Conventions)")
+    full = _array_dims(d)
+    if len(full) > 2 or (len(full) == 2 and r == 2 and list(d.result.shape) != full):
+        # a Kronecker form is the array reshaped (C order): back to output + variable axes
+        pr.lines.append(f"{out} = {pr.call('reshape', out, '(' + ', '.join(pr.dim(x) for x in full) + ',)').code}")
     for name, e in (("value", d.expr), (out, d.result)):
         if not any(n.op in ("var", "ones", "zeros", "eye") for n in e.walk()):  # a constant
             pr.lines.append(f"{name} = {BACKENDS[backend]['asarray'].format(name)}")
@@ -90,6 +94,14 @@ def _arguments(d) -> list[str]:
             seen.append(n.value)
         stack.extend(reversed(n.args))
     return seen + [w for w in d.wrt if w not in seen]
+
+
+def _array_dims(d) -> list:
+    """The derivative array's axes (symbolic): the output's, then the variable's per order."""
+    if len(d.wrt) != 1:
+        return [x for x in d.result.shape if x != 1]
+    T = [x for x in d.var_shapes[d.wrt[0]] if x != 1]
+    return [x for x in d.expr.shape if x != 1] + T * d.order
 
 
 def _doc_safe(text: str) -> str:

@@ -114,6 +114,7 @@ CONDITIONS = {
     "matrix": lambda ctx, a: a.is_matrix,
     "square": lambda ctx, a: a.shape[0] == a.shape[1] and a.shape != SCALAR,
     "same_shape": lambda ctx, a, b: a.shape == b.shape,
+    "transposed_shape": lambda ctx, a, b: tuple(a.shape) == tuple(b.shape)[::-1],
     "colvec_or_scalar": lambda ctx, a: a.shape[1] == 1,
     "zero": lambda ctx, a: a.op == "zeros" or (a.op == "num" and a.value == 0),
     "number": lambda ctx, a: a.op == "num",
@@ -124,7 +125,7 @@ CONDITIONS = {
     "linear": lambda ctx, a: ctx.linear(a),
     "coefficient": lambda ctx, a: not ctx.linear(a),
 }
-CONDITION_ARITY = {"same_shape": 2}
+CONDITION_ARITY = {"same_shape": 2, "transposed_shape": 2}
 # which rule kinds a condition makes sense in (absent: every kind)
 CONDITION_KINDS = {"independent": {"differential"}, "linear": {"forward", "reverse"},
                    "coefficient": {"forward", "reverse"}}

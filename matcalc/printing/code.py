@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from ..errors import PrintError
 from ..ops import REGISTRY
+from ..sizes import _monomials
 from .backends import BACKENDS
 from .reorder import PRODUCTS, order_products, rank
 
@@ -115,6 +116,13 @@ class CodePrinter:
         if d in self.size_code:
             self.sizes_used.add(d)
             return self.size_code[d]
+        if "*" in d or "+" in d:                 # a product or sum of sizes (kron, literals)
+            terms = []
+            for coef, names in _monomials(d):
+                factors = ([str(coef)] if coef != 1 or not names else []) + \
+                    [self.dim(n) for n in names]
+                terms.append(" * ".join(factors))
+            return "(" + " + ".join(terms) + ")" if len(terms) > 1 else terms[0]
         raise PrintError(f"the size {d!r} is not read from any argument")
 
     def dims(self, shape) -> str:

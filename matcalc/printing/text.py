@@ -81,6 +81,15 @@ class TextPrinter(Printer):
     def _call(self, name, args):
         return f"{name}({', '.join(self.doprint(a) for a in args)})"
 
+    # the rule language's own calls, so that a rule can be shown in a message
+    _PATTERN_CALLS = {"ones_like": "ones", "zeros_like": "zeros", "eye_like": "eye",
+                      "count": "count", "jac": "jac", "grad": "grad",
+                      "reshape_like": "reshape_like", "undiff": "undiff"}
+
+    def doprint(self, e):
+        name = self._PATTERN_CALLS.get(e.op)
+        return self._call(name, e.args) if name else super().doprint(e)
+
     def _print_unvec(self, e):
         # vec's inverse, shaped like its node (it appears only where a gradient passes
         # through a vec the user wrote)
