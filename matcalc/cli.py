@@ -15,7 +15,8 @@ import re
 import sys
 
 from .answer import format_var_shapes, text_answer, wrt_notes
-from .errors import MatcalcError, ShapeError, UsageError
+from .sizes import parse_shape_options as parse_shapes, parse_sizes
+from .errors import MatcalcError, UsageError
 
 EX_INTERNAL = 70      # os.EX_SOFTWARE
 EX_INTERRUPTED = 130
@@ -198,39 +199,6 @@ def run_serve(args) -> int:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def parse_shapes(items) -> dict:
-    """['w:n', 'A:m,n', 'b:scalar'] -> {'w': (n, 1), ...}; a clear error for anything else."""
-    from .sizes import format_shape, parse_decl
-    shapes: dict = {}
-    for item in items:
-        name, sep, dims = item.partition(":")
-        name, dims = name.strip(), dims.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*", name) \
-                or not dims:
-            raise ShapeError(f"cannot read --shape {item!r}",
-                             hint="write NAME:DIMS, e.g. --shape w:n --shape A:m,n "
-                                  "--shape b:scalar", label="bad-declaration")
-        shape = parse_decl(dims, name)
-        if name in shapes and shapes[name] != shape:
-            raise ShapeError(f"--shape declares {name} twice, as {format_shape(shapes[name])} "
-                             f"and {format_shape(shape)}", label="bad-declaration")
-        shapes[name] = shape
-    return shapes
-
-
-def parse_sizes(spec: str) -> dict:
-    """'n=5,m=2' -> {'n': 5, 'm': 2}."""
-    sizes = {}
-    for part in spec.split(","):
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip() or not value.strip().isdigit() or int(value) < 1:
-            raise UsageError(f"cannot read --check-sizes {spec!r}",
-                             hint="write sizes as n=5,m=2 (positive integers)",
-                             label="bad-check-sizes")
-        sizes[name.strip()] = int(value)
-    return sizes
-
 
 def _tree_dict(e) -> dict:
     node = {"op": e.op, "shape": [str(d) for d in e.shape]}

@@ -17,7 +17,7 @@ from .errors import ShapeError
 from .ops import REGISTRY
 from .sizes import add_sizes, mul_sizes, same_size, solve_size
 from .tree import Expr
-from .unify import FRESH_NAMES, _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
+from .unify import FRESH_NAMES, _Dim, _Lazy, _one, _show_shape, _Slot, _unify
 
 class Unifier:
     """Handles for every node, the checks left for the end, and the end itself: `finish`

@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter
 
-from .errors import ShapeError
+from .errors import ShapeError, UsageError
 from .tree import SCALAR
 
 # a size: a name or a positive integer, or a sum / product of them (n+1, n*k: what
@@ -225,3 +225,37 @@ def format_decl(shape) -> str:
         return "scalar"
     r, c = shape
     return str(r) if c == 1 else f"{r},{c}"
+
+
+# -- the command line's spelling: --shape NAME:DIMS, --check-sizes n=5,m=2 -----------------
+
+def parse_shape_options(items) -> dict:
+    """['w:n', 'A:m,n', 'b:scalar'] -> {'w': (n, 1), ...}; a clear error for anything else."""
+    shapes: dict = {}
+    for item in items:
+        name, sep, dims = item.partition(":")
+        name, dims = name.strip(), dims.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*", name) \
+                or not dims:
+            raise ShapeError(f"cannot read --shape {item!r}",
+                             hint="write NAME:DIMS, e.g. --shape w:n --shape A:m,n "
+                                  "--shape b:scalar", label="bad-declaration")
+        shape = parse_decl(dims, name)
+        if name in shapes and shapes[name] != shape:
+            raise ShapeError(f"--shape declares {name} twice, as {format_shape(shapes[name])} "
+                             f"and {format_shape(shape)}", label="bad-declaration")
+        shapes[name] = shape
+    return shapes
+
+
+def parse_sizes(spec: str) -> dict:
+    """'n=5,m=2' -> {'n': 5, 'm': 2}."""
+    sizes = {}
+    for part in spec.split(","):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise UsageError(f"cannot read --check-sizes {spec!r}",
+                             hint="write sizes as n=5,m=2 (positive integers)",
+                             label="bad-check-sizes")
+        sizes[name.strip()] = int(value)
+    return sizes

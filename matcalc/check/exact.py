@@ -15,6 +15,7 @@ import time
 
 from ..sympy_bridge import entry_symbols, to_sympy_explicit
 from .numeric import orientation
+from . import MethodResult
 from .problem import (EXACT_POINTS, EXACT_SIZES, EXACT_TIME_LIMIT, MAX_EXACT_ENTRIES,
                       PROOF_BUDGET, _fraction, method_setup, sample_points)
 

@@ -13,6 +13,7 @@ import math
 from ..conventions import expected_matrix_shape, to_array
 from ..errors import ShapeError
 from ..evaluate import Evaluator
+from . import MethodResult
 from .problem import KINK_MARGIN, NUMERIC_POINTS, NUMERIC_SIZES, method_setup, sample_points
 
 

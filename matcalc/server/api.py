@@ -105,7 +105,7 @@ def _sizes(body):
     if isinstance(v, str):
         if not v.strip():
             return None
-        from ..cli import parse_sizes
+        from ..sizes import parse_sizes
         from ..errors import MatcalcError
         try:
             v = parse_sizes(v)

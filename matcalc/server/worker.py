@@ -35,7 +35,7 @@ def _shapes(shapes):
     the CLI's --shape options."""
     if not isinstance(shapes, str):
         return shapes or None
-    from ..cli import parse_shapes
+    from ..sizes import parse_shape_options as parse_shapes
     items = [s for s in re.split(r"[\s;]+", shapes.strip()) if s]
     return parse_shapes(items) or None
 
