@@ -8,11 +8,14 @@ Owns: `text_answer(d) -> str`, `wrt_notes(question) -> list[str]`, `operator(wrt
 from __future__ import annotations
 
 from .errors import UsageError
-from .sizes import format_decl, format_shape
+from .sizes import format_decl, format_dim, format_shape
 
 
 def operator(wrt, order: int) -> str:
     """∂/∂x, ∂²/∂x², ∂/∂(x, y)."""
+    if len(wrt) > 1 and len(wrt) == order and len(set(wrt)) > 1:     # a mixed partial
+        sup = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return f"∂{sup}/" + "".join(f"∂{w}" for w in wrt)
     var = wrt[0] if len(wrt) == 1 else "(" + ", ".join(wrt) + ")"
     if order == 1:
         return f"∂/∂{var}"
@@ -28,13 +31,40 @@ def format_var_shapes(var_shapes) -> str:
     return ", ".join(out) if out else "no variables"
 
 
+def differential_operator(order: int) -> str:
+    return "d" if order == 1 else "d" + str(order).translate(
+        str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 def text_answer(d) -> str:
-    """The equation, its `where` lines and the shapes line."""
+    """The equation, its `where` lines and the shapes line; a tensor-valued derivative says
+    how its form is arranged, and shows its differential too."""
     main, where = d.display()
-    lines = [f"{operator(d.wrt, d.order)} {d.expr} = {main}"]
+    names = d.question.blocks[0] if d.question.mixed else d.wrt
+    shapes = format_var_shapes(d.var_shapes)
+    array = "×".join(format_dim(x, grouped=True) for x in d.array_shape) or "scalar"
+    if d.form == "differential":
+        lines = [f"{differential_operator(d.order)}({d.expr}) = {main}"]
+        lines += [f"  where {name} = {definition}" for name, definition in where]
+        lines.append(f"  the derivative is the array of shape {array} (the output's axes, "
+                     f"then {', '.join(names)}'s); --form index writes it out; {shapes}")
+        return "\n".join(lines)
+    if d.form == "index":
+        from .tensor.notation import einsum_text, index_text
+        return "\n".join([index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
+                          f"  einsum: {einsum_text(d.index)}",
+                          f"  the array has shape {array}; {shapes}"])
+    lines = [f"{operator(names if d.question.mixed else d.wrt, d.order)} {d.expr} = {main}"]
     lines += [f"  where {name} = {definition}" for name, definition in where]
-    lines.append(f"  shape {format_shape(d.result.shape)} ({d.layout} layout); "
-                 f"{format_var_shapes(d.var_shapes)}")
+    if d.form == "kron":
+        lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂vec("
+                     f"{names[-1]})ᵀ of the derivative array {array}, vec row-major "
+                     f"(C order); {shapes}")
+        differential = d.blocks[0].differential if d.blocks else None
+        if differential is not None and len(str(differential)) < 120:
+            lines.append(f"  {differential_operator(d.order)}({d.expr}) = {differential}")
+    else:
+        lines.append(f"  shape {format_shape(d.result.shape)} ({d.layout} layout); {shapes}")
     return "\n".join(lines)
 
 

@@ -37,7 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--wrt", required=True, metavar="VAR[,VAR...]",
                    help="the variable(s) to differentiate by")
     _shape_option(d)
-    d.add_argument("--order", type=int, choices=(1, 2), default=1)
+    d.add_argument("--order", type=int, default=1, metavar="K",
+                   help="the order of the derivative: 2 for a Hessian, any K from 1 to 8")
+    d.add_argument("--form", default="auto",
+                   choices=("auto", "matrix", "kron", "differential", "index"),
+                   help="how to write the answer: the paper's matrix, the vec/Kronecker "
+                        "Jacobian, the differential d(f) = …, or index notation with einsum "
+                        "(auto: the first that reads well)")
+    d.add_argument("--mixed", action="store_true",
+                   help="differentiate by the --wrt variables in turn: --wrt x,y --mixed is "
+                        "∂²f/∂x∂y")
     d.add_argument("--layout", choices=("numerator", "denominator"), default="numerator")
     d.add_argument("--steps", action="store_true", help="show the derivation step by step")
     d.add_argument("--check", action="store_true", help="verify the result independently")
@@ -152,7 +161,8 @@ def run_derive(args) -> int:
         raise UsageError("--with-check goes with --format numpy, pytorch or jax",
                          label="bad-option")
     q = matcalc.Question.ask(text, args.wrt, parse_shapes(args.shape) or None,
-                             order=args.order, layout=args.layout)
+                             order=args.order, layout=args.layout, form=args.form,
+                             mixed=args.mixed)
     for note in wrt_notes(q):
         _error("note: " + note)
     sizes = parse_sizes(args.check_sizes) if args.check_sizes else None

@@ -17,8 +17,9 @@ import functools
 from dataclasses import dataclass, field
 
 from .conventions import matrix_form_shape, transposes
-from .engine import Engine, identify
-from .errors import InternalError, UnsupportedError
+from .engine import Engine
+from .errors import InternalError, MatcalcError, UnsupportedError, UsageError
+from .forms import compute
 from .question import Question
 from .shaperules import mk
 from .simplify import present, simplify
@@ -42,10 +43,11 @@ class Trace:
     every simplification (rule id, before, after) of the final closed form."""
     rounds: list = field(default_factory=list)
     simplifications: list = field(default_factory=list)
+    differentials: list = field(default_factory=list)   # the dᵏy chain's engines
 
     @property
     def engines(self) -> list:
-        return [p.engine for r in self.rounds for p in r]
+        return [p.engine for r in self.rounds for p in r] + self.differentials
 
     def rules_used(self) -> set:
         """Ids of every rule that took part: differentials, sweeps, simplifications."""
@@ -57,11 +59,14 @@ class Trace:
 class Derivation:
     """The result of `derive`: closed form, shape, trace, steps, check and conversions."""
 
-    def __init__(self, question: Question, result, raw, trace: Trace):
+    def __init__(self, question: Question, result, raw, trace: Trace, form: str = "matrix",
+                 blocks=None):
         self.question = question
         self.result = result
         self.raw = raw
         self.trace = trace
+        self.form = form               # matrix | kron | differential | index
+        self.blocks = blocks or []
 
     # the question, as attributes
     input = property(lambda self: self.question.text)
@@ -125,18 +130,51 @@ class Derivation:
         from .steps import steps_latex
         return steps_latex(self.steps)
 
+    @property
+    def tensor(self) -> bool:
+        """The printed form is not a matrix of the derivative (a differential or an index
+        form): its array is computed from the index form."""
+        return self.form in ("differential", "index")
+
+    @functools.cached_property
+    def index(self):
+        """The index form of the derivative (`matcalc.tensor.ir.IndexForm`)."""
+        if len(self.blocks) != 1:
+            raise UnsupportedError("the index form is given for one variable per round",
+                                   label="index-form")
+        return self.blocks[0].index(self.expr.shape)
+
+    @property
+    def array_shape(self) -> tuple:
+        """The derivative array's shape, symbolic: the output's axes, then each round's
+        variable's (sizes as strings; a scalar output adds none)."""
+        out = [str(x) for x in self.expr.shape if x != 1]
+        if len(self.wrt) > 1 and not self.question.mixed:
+            from .sizes import add_sizes, count
+            total = count(self.var_shapes[self.wrt[0]])
+            for n in self.wrt[1:]:
+                total = add_sizes(total, count(self.var_shapes[n]))
+            return tuple(out + [str(total)] * self.order)
+        for n in self.question.blocks[0]:
+            out += [str(x) for x in self.var_shapes[n] if x != 1]
+        return tuple(out)
+
     # -- proof and conversions -----------------------------------------------------------
     def check(self, sizes=None, methods=("exact", "numeric"), seed: int = 0):
         from .check import check_derivative
-        return check_derivative(self.expr, self.result, self.wrt, self.var_shapes,
-                                order=self.order, layout=self.layout, methods=methods,
-                                sizes=sizes, seed=seed)
+        return check_derivative(self.expr, self.index if self.tensor else self.result,
+                                self.question.blocks[0] if self.question.mixed else self.wrt,
+                                self.var_shapes, order=self.order, layout=self.layout,
+                                methods=methods, sizes=sizes, seed=seed,
+                                mixed=self.question.mixed)
 
     def lambdify(self, backend: str = "numpy"):
         if backend != "numpy":
             raise UnsupportedError(f"lambdify backend {backend!r}: only 'numpy' (use "
                                    f"--format pytorch/jax for code)", label="backend")
-        from .evaluate import lambdify
+        from .evaluate import lambdify, lambdify_index
+        if self.tensor or self.question.mixed:
+            return lambdify_index(self.index, self.wrt, self.var_shapes)
         return lambdify(self.result, self.wrt, self.var_shapes, layout=self.layout,
                         order=self.order, out_shape=self.expr.shape)
 
@@ -149,10 +187,14 @@ class Derivation:
             "input": self.input,
             "wrt": list(self.wrt),
             "order": self.order,
+            "mixed": self.question.mixed,
             "shapes": {k: format_shape(v) for k, v in self.var_shapes.items()},
+            "form": self.form,
             "result": _result_dict(self),
             "shape": list(self.shape),
+            "array_shape": list(self.array_shape),
             "layout": self.layout,
+            "forms": _forms_dict(self),
             "steps": [s.to_dict() for s in self.steps],
         }
         if check is not None:
@@ -168,6 +210,24 @@ def _result_dict(d) -> dict:
     return out
 
 
+def _forms_dict(d) -> dict:
+    """Every form the derivative can be read in (text), where it exists."""
+    out: dict = {}
+    if len(d.blocks) != 1:
+        return out
+    b = d.blocks[0]
+    if b.matrix is not None:
+        out[b.kind] = str(b.matrix)
+    out["differential"] = str(b.differential) if b.differential is not None else "0"
+    try:
+        from .tensor.notation import einsum_text, index_text
+        out["index"] = index_text(d.index, "f", d.order)
+        out["einsum"] = einsum_text(d.index)
+    except MatcalcError:            # an index form too large to write out
+        pass
+    return out
+
+
 def _safe_latex(e):
     try:
         from .printing.latex import to_latex
@@ -177,63 +237,96 @@ def _safe_latex(e):
 
 
 def derive(text, wrt=None, shapes=None, order: int = 1, layout: str = "numerator",
-           rulebook=None) -> Derivation:
+           rulebook=None, form: str = "auto", mixed: bool = False) -> Derivation:
     """Differentiate `text` (or a `Question`) by `wrt`; see docs/design.md, Conventions."""
     q = text if isinstance(text, Question) else \
-        Question.ask(text, wrt, shapes, order, layout, rulebook)
-    rb, names = q.rulebook, list(q.wrt)
-    trace = Trace()
-    if q.order == 2:
-        raw = _hessian(q, trace)
-    elif q.order > 2:
-        raise UnsupportedError(f"order {q.order}: matcalc derives first and second "
-                               f"derivatives", label="bad-order")
-    else:
-        parts = []
-        for x in names:
-            eng = Engine(rb, x, q.shapes[x])
-            J, how = identify(eng, q.expr, eng.differential(q.expr))
-            parts.append(Part(eng, q.expr, J, how))
-        trace.rounds.append(parts)
-        if len(parts) == 1:
-            raw = parts[0].raw
-        else:
-            if any(q.shapes[n][1] != 1 for n in names) or q.expr.shape[1] != 1:
-                raise UnsupportedError("several variables at once: each must be a scalar or a "
-                                       "column vector, and the expression a scalar or a "
-                                       "column", label="multi-wrt")
-            raw = mk("hcat", *(p.raw for p in parts))
-    record = trace.simplifications
-    result = simplify(raw, record, rb)
-    if transposes(q.expr.shape, q.wrt_shapes, q.layout):
-        result = simplify(mk("T", result), record, rb)
-    result = present(result)
-    _assert_shape(result, q)
-    return Derivation(q, result, raw, trace)
+        Question.ask(text, wrt, shapes, order, layout, rulebook, form, mixed)
+    record: list = []
+    blocks = [compute(q, names, record if len(q.blocks) == 1 else None)
+              for names in q.blocks]
+    trace = Trace(rounds=_rounds(blocks), simplifications=record,
+                  differentials=[e for b in blocks for e in b.engines])
+    if len(blocks) == 1:
+        f = blocks[0]
+        chosen = _choose(q, f)
+        result = f.matrix if chosen in ("matrix", "kron") else f.differential
+        raw = f.matrix_raw if chosen in ("matrix", "kron") else f.multilinear
+        if chosen in ("matrix", "kron"):
+            _assert_shape(result, q)
+        if result is None:                        # the derivative is 0
+            from .tree import zeros
+            result = zeros(q.expr.shape)
+        return Derivation(q, result, raw, trace, chosen, blocks)
+    return _joint(q, blocks, trace, record)
 
 
-def _hessian(q: Question, trace: Trace):
-    """The derivative of the gradient (as a column): the Hessian by a scalar or a vector."""
-    x, xs = q.wrt[0], q.shapes[q.wrt[0]]
-    if len(q.wrt) != 1 or q.expr.shape != SCALAR:
-        raise UnsupportedError("a Hessian needs a scalar expression and one variable",
-                               label="bad-hessian")
-    if xs[0] != 1 and xs[1] != 1:
-        raise UnsupportedError(f"the Hessian by the {format_shape(xs)} variable {x} is a "
-                               f"tensor of order 4; matcalc takes Hessians by scalars and "
-                               f"vectors", label="tensor-derivative")
-    eng = Engine(q.rulebook, x, xs)
-    J, how = identify(eng, q.expr, eng.differential(q.expr))
-    grad = simplify(mk("T", J) if xs[1] == 1 and xs != SCALAR else J, None, q.rulebook)
-    eng2 = Engine(q.rulebook, x, xs)
-    H, how2 = identify(eng2, grad, eng2.differential(grad))
-    trace.rounds = [[Part(eng, q.expr, grad, how)], [Part(eng2, grad, H, how2, "g")]]
-    return H
+def _choose(q: Question, f) -> str:
+    """The form to print: what was asked, else the paper's matrix where there is one, the
+    vec/Kronecker Jacobian where it reads no longer than the differential, else the
+    differential (the index form on request)."""
+    want = q.form
+    if want in ("matrix", "kron") and f.matrix is None:
+        raise UnsupportedError(f"no {want} form here ({f.why_not}); the differential and "
+                               f"index forms hold", label="no-matrix-form",
+                               hint="use form='differential' or 'index'")
+    if want == "auto":
+        # the paper's matrix where there is one; the Kronecker form where it reads about as
+        # short as the differential (first derivatives: up to 3×, as the vec convention is
+        # what a Jacobian of a matrix is; higher orders: 1.5×); else the differential
+        limit = 3 if q.order == 1 else 1
+        short = f.matrix is not None and (f.kind == "matrix" or f.differential is None or
+                                          len(str(f.matrix)) <= limit *
+                                          len(str(f.differential)))
+        want = f.kind if short else "differential"
+    elif want == "matrix":
+        want = f.kind
+    if q.layout == "denominator" and not _layout_means_something(q):
+        raise UsageError("the denominator layout is the transpose of a Jacobian of vectors; "
+                         "this derivative is a tensor, arranged by its vec convention",
+                         label="bad-layout", hint="use the numerator layout")
+    return want
+
+
+def _layout_means_something(q: Question) -> bool:
+    """The vector case (where denominator layout transposes) or a gradient by a matrix
+    (which has the matrix's shape in either layout)."""
+    from .conventions import is_vector_case
+    shapes = q.rounds_shapes
+    return is_vector_case(q.expr.shape, shapes) or \
+        (q.order == 1 and q.expr.shape == SCALAR and len(shapes) == 1)
+
+
+def _rounds(blocks) -> list:
+    """The trace's rounds: round r holds each block's r-th part."""
+    out: list = []
+    for b in blocks:
+        for r, part in enumerate(b.parts):
+            if len(out) <= r:
+                out.append([])
+            out[r].append(part)
+    return out
+
+
+def _joint(q: Question, blocks, trace, record) -> Derivation:
+    """By several variables at once (their concatenation): the blocks side by side, in the
+    vector case of order 1 (the paper's R-J4); else each block is printed apart."""
+    if q.order == 1 and all(b.matrix is not None for b in blocks) and \
+            all(q.shapes[n][1] == 1 for n in q.wrt) and q.expr.shape[1] == 1:
+        raw = mk("hcat", *(b.matrix_raw for b in blocks))
+        result = simplify(raw, record, q.rulebook)
+        if transposes(q.expr.shape, q.wrt_shapes, q.layout):
+            result = simplify(mk("T", result), record, q.rulebook)
+        return Derivation(q, present(result), raw, trace, "matrix", blocks)
+    raise UnsupportedError("by several variables at once, matcalc puts the Jacobians side by "
+                           "side when the expression and every variable are scalars or "
+                           "columns; otherwise take them one at a time", label="multi-wrt",
+                           hint="derive by each variable, or mixed=True (--mixed) for "
+                                "∂²f/∂x∂y")
 
 
 def _assert_shape(result, q: Question) -> None:
-    if len(q.wrt) > 1:
-        return                                   # blocks side by side: checked per block
+    if q.mixed or len(q.wrt) > 1:
+        return                                   # blocks / mixed: checked by their own rounds
     want = matrix_form_shape(q.expr.shape, q.wrt_shapes, q.order, q.layout)
     if not all(same_size(a, b) for a, b in zip(result.shape, want)):
         raise InternalError(f"the derivative has shape {format_shape(result.shape)}, expected "

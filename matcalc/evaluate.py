@@ -242,3 +242,18 @@ def lambdify(result, wrt, var_shapes, *, out_shape, layout="numerator", order=1)
 
     derivative.__name__ = "d_by_" + "_".join(names)
     return derivative
+
+
+def lambdify_index(form, wrt, var_shapes):
+    """f(**arrays) -> the derivative array from an index form (`matcalc.tensor`)."""
+    from .tensor.arrays import NumpyLike, form_array
+    shapes = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
+
+    def derivative(**arrays):
+        env = {k: as_2d(v, shapes.get(k, (1, 1)), k) for k, v in arrays.items()}
+        sizes = bind_sizes(shapes, env)
+        return form_array(form, Evaluator(env, sizes), sizes, NumpyLike())
+
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    derivative.__name__ = "d_by_" + "_".join(names)
+    return derivative

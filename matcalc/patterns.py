@@ -219,9 +219,12 @@ class Instantiator:
             # eye(count(?x)): the identity on vec(x), of size |x| (row-major vec)
             n = count(self(t.args[0].args[0], binds).shape)
             return eye(n) if n != 1 else num(1)
-        if op == "undiff":           # undiff(?L): L with each d(x) read as x (a stand-in
-            a = self(t.args[0], binds)   # of L's shape, free of the differential)
-            return replace(a, {n: n.args[0] for n in a.walk() if n.op == "d"})
+        if op == "undiff":           # undiff(?L): a stand-in of L's shape free of d(x):
+            a = self(t.args[0], binds)   # the variable itself where it has that shape
+            ds = [n for n in a.walk() if n.op == "d"]
+            if ds and ds[0].args[0].shape == a.shape:
+                return ds[0].args[0]
+            return replace(a, {n: n.args[0] for n in ds})
         if op == "reshape_like":     # reshape_like(?G, ?L): G's entries in L's shape
             g, like = self(t.args[0], binds), self(t.args[1], binds)
             return unvec(g, like.shape)

@@ -38,19 +38,30 @@ class Question:
     order: int = 1
     layout: str = "numerator"
     rulebook: object = field(default=None, compare=False, repr=False)
+    form: str = "auto"           # which form to print: auto matrix kron differential index
+    mixed: bool = False          # wrt names successive rounds (∂²f/∂x∂y), not one variable
 
     @classmethod
     def ask(cls, text, wrt, shapes=None, order: int = 1, layout: str = "numerator",
-            rulebook=None) -> "Question":
+            rulebook=None, form: str = "auto", mixed: bool = False) -> "Question":
         from .api import parse_with_shapes
+        from .forms import FORMS
         from .rulebook import load
         if layout not in LAYOUTS:
             raise UsageError(f"layout must be 'numerator' or 'denominator', not {layout!r}",
                              label="bad-layout")
+        if form not in FORMS:
+            raise UsageError(f"form must be one of {', '.join(FORMS)}, not {form!r}",
+                             label="bad-form")
         if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
             raise UsageError(f"order {order!r}: give an integer from 1 to {MAX_ORDER}",
                              label="bad-order")
-        names = wrt_names(wrt)
+        names = wrt_names(wrt, allow_repeats=mixed)
+        if mixed and order != 1:
+            raise UsageError("a mixed partial names its variables in order (wrt=['x', 'y'] "
+                             "is ∂²/∂x∂y); give no order with it", label="bad-order")
+        if mixed:
+            order = len(names)
         expr, var_shapes = parse_with_shapes(text, shapes)
         declared = dict(shapes or {})
         for n in names:
@@ -58,11 +69,27 @@ class Question:
                 var_shapes[n] = parse_decl(declared[n], n) if n in declared else SCALAR
         return cls(text, expr, tuple(names), MappingProxyType(dict(var_shapes)),
                    frozenset(declared), order, layout,
-                   rulebook if rulebook is not None else load())
+                   rulebook if rulebook is not None else load(), form, mixed)
 
     @property
     def wrt_shapes(self) -> list:
         return [self.shapes[n] for n in self.wrt]
+
+    @property
+    def blocks(self) -> list:
+        """The sequences of variables to differentiate by, one variable per round: a mixed
+        partial is one sequence; k-th derivatives by several variables are every sequence
+        (their blocks side by side make the derivative by the concatenation)."""
+        if self.mixed:
+            return [list(self.wrt)]
+        import itertools
+        return [list(p) for p in itertools.product(self.wrt, repeat=self.order)]
+
+    @property
+    def rounds_shapes(self) -> list:
+        """The shape differentiated by in each round."""
+        return [self.shapes[n] for n in self.blocks[0]] if len(self.wrt) == 1 or self.mixed \
+            else self.wrt_shapes
 
     @property
     def absent(self) -> list:
@@ -71,7 +98,7 @@ class Question:
         return [n for n in self.wrt if n not in present]
 
 
-def wrt_names(wrt) -> list[str]:
+def wrt_names(wrt, allow_repeats: bool = False) -> list[str]:
     """'x' | 'x,y' | ['x', 'y'] -> ['x', 'y'], each a variable name, none twice."""
     if isinstance(wrt, str):
         names = [w.strip() for w in wrt.split(",")]
@@ -88,6 +115,6 @@ def wrt_names(wrt) -> list[str]:
         raise UsageError(f"{bad[0]!r} is not a variable name", label="bad-wrt",
                          hint="a name starts with a letter: x, W1, x_i, β; several are "
                               "separated by commas: x,y")
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names) and not allow_repeats:
         raise UsageError(f"a variable is named twice in wrt={names}", label="bad-wrt")
     return names

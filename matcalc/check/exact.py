@@ -14,6 +14,7 @@ import math
 import time
 
 from ..sympy_bridge import entry_symbols, to_sympy_explicit
+from ..tensor.arrays import SympyLike
 from .numeric import orientation
 from . import MethodResult
 from .problem import (EXACT_POINTS, EXACT_SIZES, EXACT_TIME_LIMIT, MAX_EXACT_ENTRIES,
@@ -69,20 +70,25 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
         with _time_limit(EXACT_TIME_LIMIT):
             symbols = entry_symbols(problem.shapes, sizes)
             Y = to_sympy_explicit(problem.expr, sizes, symbols)
-            R = to_sympy_explicit(problem.result, sizes, symbols)
-            bad = orientation(problem, R.shape, S, T)
-            if bad:
-                return done(False, None, bad)
-            if problem.layout == "denominator" and len(S) <= 1 and len(T) <= 1:
-                R = R.T
-            if len(R) != entries:
-                return done(False, None, f"the closed form has {len(R)} entries; the "
+            if problem.form is not None or problem.mixed:
+                arr = problem.closed_array(
+                    lambda e: to_sympy_explicit(e, sizes, symbols), sizes, SympyLike(), S, T)
+                closed = list(arr.reshape(-1))
+            else:
+                R = to_sympy_explicit(problem.result, sizes, symbols)
+                bad = orientation(problem, R.shape, S, T)
+                if bad:
+                    return done(False, None, bad)
+                if problem.layout == "denominator" and len(S) <= 1 and len(T) <= 1:
+                    R = R.T
+                closed = list(R)
+            if len(closed) != entries:
+                return done(False, None, f"the closed form has {len(closed)} entries; the "
                                          f"derivative has {entries}")
-            wrt = [s for name in problem.names for s in symbols[name]]   # C order
             derivs = list(Y)
-            for _ in range(problem.order):
+            for names in problem.rounds:              # each round by its variables, C order
+                wrt = [s for name in names for s in symbols[name]]
                 derivs = [_tidy(sp, sp.diff(y, t)) for y in derivs for t in wrt]
-            closed = list(R)
             rng = np.random.default_rng(seed)
             return _compare(sp, problem, sizes, symbols, derivs, closed, full, rng, done)
     except _Timeout:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 
-from ..conventions import expected_matrix_shape, to_array
+from ..conventions import expected_matrix_shape
 from ..errors import ShapeError
 from ..evaluate import Evaluator
+from ..tensor.arrays import NumpyLike
 from . import MethodResult
 from .problem import KINK_MARGIN, NUMERIC_POINTS, NUMERIC_SIZES, method_setup, sample_points
 
@@ -21,23 +22,24 @@ def run_numeric(problem, user_sizes, seed) -> MethodResult:
     import numpy as np
     sizes, S, T, full, done = method_setup("numeric", problem, NUMERIC_SIZES, user_sizes)
 
-    if problem.order > 2:
-        return done(None, None, "central differences are implemented up to order 2")
     rng = np.random.default_rng(seed)
+    multilinear = problem.order > 2 or problem.mixed
     tol = 1e-5 if problem.order == 1 else 1e-4
     worst, skipped = 0.0, 0
     points = sample_points(problem, sizes, rng, NUMERIC_POINTS, KINK_MARGIN)
     for env in points:
+        ev = Evaluator(env, sizes)
         with np.errstate(all="ignore"):
-            closed = Evaluator(env, sizes)(problem.result)
-        bad = orientation(problem, closed.shape, S, T)
-        if bad:
-            return done(False, None, bad)
-        try:
-            J = to_array(closed, S, T, problem.order, problem.layout)
-        except ShapeError as e:
-            return done(False, None, e.message)
-        err = _difference_error(problem, env, sizes, S, J, rng)
+            if problem.result is not None and not problem.mixed:
+                bad = orientation(problem, ev(problem.result).shape, S, T)
+                if bad:
+                    return done(False, None, bad)
+            try:
+                J = problem.closed_array(ev, sizes, NumpyLike(), S, T)
+            except ShapeError as e:
+                return done(False, None, e.message)
+        err = _multilinear_error(problem, env, sizes, J, rng) if multilinear else \
+            _difference_error(problem, env, sizes, S, J, rng)
         if err is None:
             skipped += 1         # not differentiable in floating point here, or inconclusive
             continue
@@ -120,3 +122,57 @@ def _difference_error(problem, env, sizes, S, J, rng) -> float:
                   noise > 1e-3 * max(np.max(np.abs(got), initial=0.0), 1e-300)):
         return None          # inconclusive here: the differences have not converged
     return float(diff / scale) if scale > 1e-12 else float(diff)
+
+
+def _multilinear_error(problem, env, sizes, J, rng, trials: int = 6):
+    """Relative distance between J·(u₁, …, u_k) and the mixed central difference of
+    f(x₁ + t₁u₁, …) in t₁…t_k (one random direction per round; Richardson-extrapolated, so
+    O(h⁴)): an order-k or mixed derivative checked along random directions."""
+    import itertools
+
+    import numpy as np
+    rounds = problem.rounds
+    k = len(rounds)
+    sizes_r = [sum(env[n].size for n in r) for r in rounds]
+    flat = J.reshape((-1,) + tuple(sizes_r))            # output entries × each round's axes
+
+    def f(shift):
+        moved = dict(env)
+        for names, u in shift:
+            for n in names:
+                moved[n] = moved[n] + u[n]
+        with np.errstate(all="ignore"):
+            try:
+                return Evaluator(moved, sizes)(problem.expr).reshape(-1)
+            except np.linalg.LinAlgError:
+                return None
+
+    def mixed(us, h):
+        total = 0.0
+        for signs in itertools.product((1.0, -1.0), repeat=k):
+            val = f([(r, {n: s * h * u[n] for n in r}) for r, u, s in zip(rounds, us, signs)])
+            if val is None:
+                return None
+            total = total + np.prod(signs) * val
+        return total / (2 * h) ** k
+
+    worst, scale = 0.0, 0.0
+    for _ in range(trials):
+        us = [{n: rng.standard_normal(env[n].shape) for n in r} for r in rounds]
+        h = 10.0 ** (-12.0 / (k + 2))
+        a, b = mixed(us, h), mixed(us, h / 2)
+        if a is None or b is None:
+            return None
+        got = (4 * b - a) / 3
+        want = flat
+        for u in reversed(us):                           # contract the last round first
+            want = want @ np.concatenate([u[n].reshape(-1) for n in u])
+        if not np.all(np.isfinite(got)):
+            return None
+        worst = max(worst, float(np.max(np.abs(got - want), initial=0.0)))
+        scale = max(scale, float(np.max(np.abs(want), initial=0.0)),
+                    float(np.max(np.abs(got), initial=0.0)))
+    value = f([])
+    floor = 1e-3 * max(1.0, float(np.max(np.abs(value), initial=0.0))) if value is not None \
+        else 1e-3
+    return worst / max(scale, floor)

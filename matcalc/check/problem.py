@@ -32,17 +32,23 @@ KINK_MARGIN = 1e-3            # |argument| of step/max/abs/sign/log/… at a num
 class Problem:
     """What is checked: input, closed form, variables and conventions, at symbolic sizes."""
 
-    def __init__(self, expr, result, wrt, var_shapes, order, layout):
+    def __init__(self, expr, result, wrt, var_shapes, order, layout, mixed=False):
         from ..api import parse
         declared = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
         self.expr = parse(expr, declared) if isinstance(expr, str) else expr
-        self.result = parse(result, declared) if isinstance(result, str) else result
+        # the closed form: a tree (a matrix or Kronecker form), or an index form (its array)
+        self.form = result if hasattr(result, "terms") else None
+        self.result = parse(result, declared) if isinstance(result, str) else \
+            (None if self.form is not None else result)
+        self.mixed = mixed
         self.names = [wrt] if isinstance(wrt, str) else list(wrt)
         self.order, self.layout = int(order), layout
         if self.order < 1 or layout not in ("numerator", "denominator"):
             raise CheckError(f"cannot check order={order}, layout={layout!r}", label="bad-args")
         self.shapes = {}
-        for tree in (self.expr, self.result):
+        trees = [self.expr] + ([self.result] if self.result is not None else
+                               [e for t in self.form.terms for e, _ in t.factors])
+        for tree in trees:
             for n in tree.walk():
                 if n.op == "var":
                     self.shapes[n.value] = declared.get(n.value, n.shape)
@@ -50,7 +56,7 @@ class Problem:
             if name not in self.shapes and name not in declared:
                 raise CheckError(f"no shape for the variable {name}", label="missing-shape")
             self.shapes.setdefault(name, declared[name])
-        nodes = [n for t in (self.expr, self.result) for n in t.walk()]
+        nodes = [n for t in trees for n in t.walk()]
         self.ops = {n.op for n in nodes}
         # sizes of the variables and of the leaves that need one (inner nodes' follow)
         self.size_names = size_names(
@@ -67,11 +73,31 @@ class Problem:
         self.dominant = {v for v, (r, c) in self.shapes.items() if r == c and r != 1} \
             if "invertible" in domains else set()
 
+    @property
+    def rounds(self) -> list:
+        """The variables differentiated by, round by round (several names in one round: their
+        concatenation)."""
+        return [[n] for n in self.names] if self.mixed else [self.names] * self.order
+
     def at(self, sizes):
         """(S, T, full shape) at concrete sizes."""
         S = numpy_shape(self.expr.shape, sizes)
+        if self.mixed:
+            T = tuple(d for n in self.names for d in numpy_shape(self.shapes[n], sizes))
+            return S, T, S + T
         T = wrt_shape(self.names, self.shapes, sizes)
         return S, T, S + T * self.order
+
+    def closed_array(self, value_of, sizes, np_like, S, T):
+        """The closed form's derivative array (S+T…): the tree's value reshaped, or the index
+        form contracted."""
+        if self.form is not None:
+            from ..tensor.arrays import form_array
+            return form_array(self.form, value_of, sizes, np_like)
+        from ..conventions import to_array
+        if self.mixed:                        # ∂²f/∂x∂y: the matrix form reshaped, C order
+            return np_like.reshape(value_of(self.result), S + T)
+        return to_array(value_of(self.result), S, T, self.order, self.layout)
 
 
 def assign_sizes(names, defaults: dict, user: dict | None) -> dict:
@@ -124,7 +150,10 @@ def sample_points(problem, sizes, rng, count, margin, rational=False):
             ev = Evaluator(env, sizes)
             ev_result = Evaluator(env, sizes)
             try:
-                values = [ev(problem.expr), ev_result(problem.result)]
+                values = [ev(problem.expr)] + ([ev_result(problem.result)] if
+                                               problem.result is not None else
+                                               [ev_result(e) for t in problem.form.terms
+                                                for e, _ in t.factors])
             except np.linalg.LinAlgError:
                 continue
         # finite differences through an inverse lose about log10(cond) digits

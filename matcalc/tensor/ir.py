@@ -143,6 +143,10 @@ def contract(t: Term, free: set, sizes: dict) -> Term:
             deltas = [(m.get(x, x), m.get(y, y)) for x, y in deltas]
             changed = True
             break
+    # δ_ij between two output indices: the factors use one of them (x_j δ_ij is x_i δ_ij)
+    for a, b in deltas:
+        keep, drop = min(a, b), max(a, b)
+        factors = [(e, tuple(keep if i == drop else i for i in idx)) for e, idx in factors]
     # 𝟏_i next to another factor indexed by i is 1
     counts: dict = {}
     for _, idx in factors:

@@ -44,9 +44,12 @@ def _group(g, names, latex=False) -> str:
 
 def _factor_text(e, idx, names) -> str:
     body = str(e)
+    if not idx:                                   # a scalar factor
+        return f"({body})" if e.op in ("add", "sub", "neg", "mul", "div", "matmul", "dot") \
+            and " " in body else body
     if e.op != "var":
         body = f"[{body}]"
-    return body + ("_" + "".join(names[i] for i in idx) if idx else "")
+    return body + "_" + "".join(names[i] for i in idx)
 
 
 def _coef_text(c: Fraction, first: bool) -> tuple[str, str]:
@@ -133,9 +136,12 @@ def einsum_text(form) -> str:
     out_idx = [i for g in form.out for i in g]
     if not form.terms:
         return "0"
+    from .ir import Term
     parts = []
     for n, t in enumerate(form.terms):
-        spec, ops = einsum_spec(t, out_idx)
+        scalars = [e for e, idx in t.factors if not idx]
+        arrays = Term(t.coef, tuple((e, idx) for e, idx in t.factors if idx), t.deltas)
+        spec, ops = einsum_spec(arrays, out_idx)
         args = []
         for op in ops:
             if op[0] == "factor":
@@ -145,6 +151,7 @@ def einsum_text(form) -> str:
             else:
                 args.append("𝟏")
         sign, mag = _coef_text(t.coef, n == 0)
-        call = f"einsum('{spec}', {', '.join(args)})" if args else f"einsum('{spec}')"
-        parts.append((sign + " " if sign and n else sign) + mag.replace(" ", " ") + call)
+        lead = "".join(_factor_text(e, (), {}) + " " for e in scalars)
+        call = f"einsum('{spec}', {', '.join(args)})" if args else "1"
+        parts.append((sign + " " if sign and n else sign) + mag + lead + call)
     return " ".join(parts)

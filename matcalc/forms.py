@@ -1,0 +1,141 @@
+"""The derivative of one question by a sequence of variables (one per round), in every form
+it can be read in.
+
+Owns: `Forms` and `compute(question, names)`.  Two chains are run:
+- the **matrix chain**: round by round, `identify` reads the derivative off the differential
+  of the previous round's closed form (a gradient is carried on as a column), so the result
+  is the paper's matrix where one exists and otherwise the vec/Kronecker Jacobian
+  ∂vec(J)/∂vec(x)ᵀ (row-major vec) — or nothing, where no sweep rule passes;
+- the **differential chain**: dᵏY, each round with its own direction d(x_r), earlier ones held
+  constant — always there; printed as the differential, and read into the index form, which
+  evaluates to the derivative array whatever else exists.
+Invariant: every form of a `Forms` is the same derivative (the checker proves the printed
+one; the tests prove each against the others).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .conventions import rank, transposes
+from .engine import Engine, identify
+from .errors import UnsupportedError
+from .rewrite import replace
+from .shaperules import mk
+from .simplify import present, simplify
+from .sizes import SCALAR
+from .tree import Expr
+
+FORMS = ("auto", "matrix", "kron", "differential", "index")
+
+
+@dataclass
+class Forms:
+    rounds: list                       # [(name, shape)] in the order of differentiation
+    matrix: Expr | None = None         # the matrix / vec-Kronecker form, simplified
+    matrix_raw: Expr | None = None     # as read off, before simplification
+    kind: str = ""                     # "matrix" (the paper's conventions) | "kron"
+    why_not: str = ""                  # why there is no matrix form
+    multilinear: Expr | None = None    # dᵏY, a direction per round (None: the derivative is 0)
+    differential: Expr | None = None   # dᵏY for reading: one d(x) per variable, simplified
+    parts: list = field(default_factory=list)     # the matrix chain, for the steps
+    engines: list = field(default_factory=list)   # the differential chain's engines
+    simplifications: list = field(default_factory=list)
+    from_index: bool = False           # the matrix form was read back from the index form
+    _index: object = None
+
+    def index(self, yshape):
+        """The index form (built on first use: it can be large)."""
+        if self._index is None:
+            from .tensor.translate import index_form
+            self._index = index_form(self.multilinear, yshape, self.rounds)
+        return self._index
+
+
+def compute(q, names: list, record: list | None = None) -> Forms:
+    rb = q.rulebook
+    rounds = [(v, q.shapes[v]) for v in names]
+    f = Forms(rounds)
+    # the differential chain
+    L = q.expr
+    for r, (v, shape) in enumerate(rounds, 1):
+        eng = Engine(rb, v, shape, r)
+        f.engines.append(eng)
+        L = eng.differential(L) if L is not None else None
+    f.multilinear = simplify(L, None, rb) if L is not None else None
+    f.differential = _merged(f.multilinear, rb)
+    # the matrix chain
+    from .derivation import Part
+    Y, J = q.expr, None
+    for r, (v, shape) in enumerate(rounds, 1):
+        eng = Engine(rb, v, shape)
+        try:
+            J, how = identify(eng, Y, eng.differential(Y))
+        except UnsupportedError as e:
+            f.why_not, J = e.message, None
+            break
+        f.parts.append(Part(eng, Y, J, how, "y" if r == 1 else f"g{_sub(r - 1)}"))
+        if r < len(rounds):
+            column = rank(q.expr.shape) == 0 and shape[1] == 1 and shape != SCALAR and \
+                J.shape[0] == 1
+            Y = simplify(mk("T", J) if column else J, None, rb)
+    paper = _paper_shaped(q.expr.shape, rounds)
+    if J is not None:
+        f.matrix_raw = J
+        out = simplify(J, record, rb)
+        if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
+            out = simplify(mk("T", out), record, rb)
+        f.matrix = present(out)
+        f.kind = "matrix" if paper else "kron"
+    if paper and (J is None or _machinery(f.matrix)):
+        _from_index(f, q, rb)
+    return f
+
+
+def _machinery(e: Expr) -> bool:
+    """A matrix form that went through vec/Kronecker identities to reach a matrix."""
+    return any(n.op in ("kron", "commutation", "vec", "unvec") for n in e.walk())
+
+
+def _from_index(f: Forms, q, rb) -> None:
+    """The paper's matrix read back from the index form, where the sweeps reached it only
+    through Kronecker identities (or not at all) and the index form reads as a matrix."""
+    from .tensor.to_matrix import matrix_of
+    from .conventions import matrix_form_shape
+    xs = [s for _, s in f.rounds]
+    if any(x != xs[0] for x in xs):
+        return                                    # mixed: no paper matrix to read back
+    shape = matrix_form_shape(q.expr.shape, xs[:1], len(xs), "numerator")
+    try:
+        m = matrix_of(f.index(q.expr.shape), shape)
+    except UnsupportedError:
+        return
+    if m is None:
+        return
+    if transposes(q.expr.shape, [s for _, s in f.rounds], q.layout):
+        m = mk("T", m)
+    m = present(simplify(m, None, rb))
+    if f.matrix is None or len(str(m)) < len(str(f.matrix)):
+        f.matrix, f.matrix_raw, f.kind = m, m, "matrix"
+        f.from_index = True
+
+
+def _paper_shaped(yshape, rounds) -> bool:
+    """Where the paper's (and the Cookbook's) conventions give a matrix: y and x scalars or
+    vectors at order 1, a scalar's gradient by a matrix, a scalar's Hessian by a vector."""
+    xs = [s for _, s in rounds]
+    if len(xs) == 1:
+        return rank(yshape) + rank(xs[0]) <= 2
+    return len(xs) == 2 and rank(yshape) == 0 and all(rank(s) <= 1 for s in xs)
+
+
+def _merged(L: Expr | None, rb):
+    """dᵏY as it is read: every round's d(x) of one variable written as the one dx (the k-th
+    differential as a form in dx: d²f = dxᵀ (A + Aᵀ) dx), simplified."""
+    if L is None:
+        return None
+    one = {n: Expr("d", n.args, n.shape, 1) for n in L.walk() if n.op == "d" and n.value != 1}
+    return present(simplify(replace(L, one) if one else L, None, rb))
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
