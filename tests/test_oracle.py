@@ -103,12 +103,42 @@ REGRESSIONS = [
      {"a": 0.7}),
     ("logsumexp-overflow", _p(Op("logsumexp", (A,)), "A", n=2),
      {"A": np.array([[800.0, 0.0], [0.0, 1.0]])}),
+    # oracle: the value of mean(W) with W: m×3 is sum(W) / (3·3m) — mixed sizes again
+    ("mean-mixed-sizes-value", _p(Op("mul", (a, Op("mean", (W,)))), "a", m=4,
+                                  tokens=(("n", "3"), ("m", "m"))),
+     {"a": 0.5, "W": np.arange(12.0).reshape(4, 3) / 10}),
+    # oracle: max(x, x) by x is 0 (truth I) — the tie class at its smallest
+    ("max-tie-same", _p(Op("max", (x, x)), "x"), {"x": np.array([0.5, -0.3, 0.2])}),
+    # oracle: a tie in one factor of a product drops that factor's term only
+    ("min-tie-in-a-product", _p(Op("matmul", (Op("matmul", (Op("T", (x,), ".T"),
+                                                            Op("T", (W,), ".T"))),
+                                              Op("matmul", (Op("min", (W, W)), x)))), "W"),
+     {"x": np.array([0.5, -0.3, 0.2]), "W": np.arange(6.0).reshape(2, 3) / 10 - 0.2}),
+]
+# oracle: integer constants reach the PyTorch / JAX exports (torch.clamp of ints; JAX's
+# logistic refuses int64): (id, problem, point, backend)
+BACKEND_REGRESSIONS = [
+    ("pytorch-max-of-constants", _p(Op("mul", (a, Op("max", (Num(3.0), Num(2.0))))), "a"),
+     {"a": 0.5}, "pytorch"),
+    ("pytorch-relu-of-constant", _p(Op("mul", (a, Op("fn", (Num(3.0),), "relu"))), "a"),
+     {"a": 0.5}, "pytorch"),
+    ("jax-sigmoid-of-constant", _p(Op("mul", (a, Op("fn", (Num(3.0),), "sigmoid"))), "a"),
+     {"a": 0.5}, "jax"),
 ]
 
 
 @pytest.mark.parametrize("problem,point", [pytest.param(p, pt, id=i) for i, p, pt in REGRESSIONS])
 def test_regression(problem, point):
     outcome = judge(problem, 0, point)
+    assert outcome.kind == "correct", outcome.report()
+
+
+@pytest.mark.parametrize("problem,point,backend",
+                         [pytest.param(*c[1:], id=c[0]) for c in BACKEND_REGRESSIONS])
+def test_backend_regression(problem, point, backend):
+    if BACKENDS[backend] is not None:
+        pytest.skip(BACKENDS[backend])
+    outcome = judge(problem, 0, point, backends=["numpy", backend])
     assert outcome.kind == "correct", outcome.report()
 
 

@@ -2,8 +2,9 @@
 
 Owns: `minimize(outcome)` — greedy shrinking of a wrong problem (replace a node by one of its
 operands of the same shape, by a variable of that shape already in the problem or a number;
-drop extra variables of `wrt`; prefer symbolic sizes) as long as `judge` still finds a wrong
-answer with the same signature (the same channels failing the same way); and
+then fewer variables, first order, numerator layout, symbolic sizes, canonical names) as long
+as `judge` still finds a wrong answer with the same signature (the same channels failing the
+same way); and
 `classify(outcomes)`, which groups wrong answers by their minimal reproducer.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import dataclasses
 from collections import defaultdict
 
 from .compare import Outcome, judge
+from .generate import POOL
 from .tree import SCALAR, IllTyped, Num, Var, children, rebuild, size, variables, walk
 
 MAX_JUDGED = 300
@@ -56,13 +58,43 @@ def _candidates(p):
     if len(p.wrt) > 1:
         for w in p.wrt:
             yield dataclasses.replace(p, wrt=(w,))
+    if p.layout == "denominator":
+        yield dataclasses.replace(p, layout="numerator")
+    if p.order == 2:
+        yield dataclasses.replace(p, order=1)
+    canonical = _canonical_names(p)
+    if canonical is not None:
+        yield canonical
     symbolic = tuple((k, k) for k, _ in p.tokens)
     if p.tokens != symbolic:
         yield dataclasses.replace(p, tokens=symbolic)
 
 
+def _canonical_names(p):
+    """`p` with its variables renamed a, b, … / x, y, … / A, B, … in order of appearance."""
+    names, used = {}, set()
+    for v in (n for n in walk(p.expr) if isinstance(n, Var)):
+        if v.name not in names:
+            free = [c for c in POOL.get(v.shape, (v.name,)) if c not in used]
+            names[v.name] = free[0] if free else v.name
+            used.add(names[v.name])
+    if all(k == v for k, v in names.items()):
+        return None
+    return dataclasses.replace(p, expr=_rename(p.expr, names),
+                               wrt=tuple(names[w] for w in p.wrt))
+
+
+def _rename(e, names):
+    if isinstance(e, Var):
+        return Var(names[e.name], e.shape)
+    return rebuild(e, [_rename(c, names) for c in children(e)])
+
+
 def _cost(p) -> tuple:
-    return (size(p.expr), len(p.wrt), sum(t.isdigit() for _, t in p.tokens), len(p.text))
+    occurrences = sum(1 for n in walk(p.expr) if isinstance(n, Var))
+    canonical = _canonical_names(p) is None
+    return (size(p.expr), len(p.wrt), occurrences, p.order, p.layout == "denominator",
+            sum(t.isdigit() for _, t in p.tokens), not canonical, len(p.text))
 
 
 def minimize(outcome: Outcome, seed: int = 0) -> Outcome:
@@ -90,11 +122,16 @@ def minimize(outcome: Outcome, seed: int = 0) -> Outcome:
     return best
 
 
-def classify(outcomes: list[Outcome]) -> list[tuple[Outcome, int]]:
-    """[(minimal reproducer, how many wrong answers shrank to it)], most frequent first."""
-    groups: dict = defaultdict(list)
+def classify(outcomes: list[Outcome], per_signature: int = 40) -> list[tuple[Outcome, int]]:
+    """[(minimal reproducer, how many of the minimised wrong answers shrank to it)], most
+    frequent first.  Of each signature, only the `per_signature` smallest are minimised."""
+    by_signature: dict = defaultdict(list)
     for o in outcomes:
-        m = minimize(o)
-        key = (m.signature, m.problem.text, m.problem.wrt, m.problem.order, m.problem.layout)
-        groups[key].append(m)
+        by_signature[o.signature].append(o)
+    groups: dict = defaultdict(list)
+    for sig, os in by_signature.items():
+        for o in sorted(os, key=lambda o: _cost(o.problem))[:per_signature]:
+            m = minimize(o)
+            p = m.problem
+            groups[(m.signature, p.text, p.wrt, p.order, p.layout)].append(m)
     return sorted(((ms[0], len(ms)) for ms in groups.values()), key=lambda t: -t[1])
