@@ -28,7 +28,7 @@ CI_EXAMPLES = int(os.environ.get("MATCALC_ORACLE_EXAMPLES", "500"))
 SLOW_EXAMPLES = int(os.environ.get("MATCALC_ORACLE_EXAMPLES", "20000"))
 # JAX compiles every primitive at every new shape (~45 ms each): CI compares the JAX export
 # on one problem in CI_JAX_SHARE, the slow profile on every problem.
-CI_JAX_SHARE = 4
+CI_JAX_SHARE = 2
 
 
 def _run(tally: Tally, examples: int, jax_share: int) -> None:

@@ -68,10 +68,13 @@ class Outcome:
 
 
 def refusal_key(e: matcalc.MatcalcError) -> str:
-    """The label and the message with names and sizes blanked, for counting refusals."""
-    msg = re.sub(r"\b[A-Za-z]\b", "_", e.message)
+    """The label and the gist of the message (quoted expressions, names and sizes blanked),
+    for counting refusals."""
+    msg = re.sub(r"'[^']*'", "'…'", e.message)
+    msg = re.sub(r"\b[A-Za-z]\b", "_", msg)
     msg = re.sub(r"\d+", "#", msg)
-    return f"{e.label}: {msg[:70]}"
+    msg = re.sub(r"[_#]×[_#]", "m×n", msg)
+    return f"{e.label}: {msg[:64]}"
 
 
 def _short(e: BaseException) -> str:
