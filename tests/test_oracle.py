@@ -69,7 +69,7 @@ def test_oracle_slow():
 
 x, y = Var("x", ("n", 1)), Var("y", ("m", 1))
 a, A, X = Var("a", SCALAR), Var("A", ("n", "n")), Var("X", ("n", "m"))
-W = Var("W", ("m", "n"))
+W, V = Var("W", ("m", "n")), Var("V", ("n", "m"))
 INT = (("n", "3"), ("m", "2"))                     # integer sizes: n = 3, m = 2
 
 
@@ -124,6 +124,14 @@ BACKEND_REGRESSIONS = [
      {"a": 0.5}, "pytorch"),
     ("jax-sigmoid-of-constant", _p(Op("mul", (a, Op("fn", (Num(3.0),), "sigmoid"))), "a"),
      {"a": 0.5}, "jax"),
+    ("pytorch-sigmoid-of-float-constant",
+     _p(Op("mul", (a, Op("fn", (Op("pow", (Num(1.5),), 2.0),), "sigmoid"))), "a"),
+     {"a": 0.5}, "pytorch"),
+    # a row by a matrix inside a product: the PyTorch export crashes in .view
+    ("pytorch-row-by-matrix-view", _p(Op("matmul", (Op("T", (x,), "'"),
+                                                    Op("matmul", (V, W)))), "V", tokens=INT),
+     {"x": np.array([0.5, -0.3, 0.2]), "V": np.arange(6.0).reshape(3, 2) / 10,
+      "W": np.arange(6.0).reshape(2, 3) / 10 - 0.2}, "pytorch"),
 ]
 
 

@@ -1,6 +1,6 @@
 """A large oracle run by hand, with every wrong answer shrunk and grouped by its reproducer.
 
-Owns the command `python -m tests.oracle N [--no-minimize] [--json FILE]` (from the project
+Owns the command `python -m tests.oracle N [--no-minimize] [--per-signature K] [--json FILE]` (from the project
 root): N random problems judged as in tests/test_oracle.py (every backend on every problem),
 the tally printed, then each wrong answer minimised (`minimize.classify`) and the classes
 printed with their smallest reproducer, point, truth and what matcalc gave.
@@ -24,6 +24,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.oracle")
     ap.add_argument("n", type=int)
     ap.add_argument("--no-minimize", action="store_true")
+    ap.add_argument("--per-signature", type=int, default=40,
+                    help="how many wrong answers of one signature to minimise")
     ap.add_argument("--json", help="write the counts and the classes here")
     args = ap.parse_args(argv)
     tally = Tally(f"by hand, {args.n}")
@@ -40,7 +42,7 @@ def main(argv=None) -> int:
 
     one()
     print("\n".join(tally.summary_lines()))
-    classes = [] if args.no_minimize else classify(tally.wrong)
+    classes = [] if args.no_minimize else classify(tally.wrong, args.per_signature)
     for o, n in classes:
         print(f"\n## {n} wrong answer(s) shrink to:\n{o.report()}")
     if args.json:

@@ -124,10 +124,11 @@ def minimize(outcome: Outcome, seed: int = 0) -> Outcome:
 
 def classify(outcomes: list[Outcome], per_signature: int = 40) -> list[tuple[Outcome, int]]:
     """[(minimal reproducer, how many of the minimised wrong answers shrank to it)], most
-    frequent first.  Of each signature, only the `per_signature` smallest are minimised."""
+    frequent first.  Of each signature (at points with ties, and without), only the
+    `per_signature` smallest are minimised."""
     by_signature: dict = defaultdict(list)
-    for o in outcomes:
-        by_signature[o.signature].append(o)
+    for o in outcomes:                    # wrong where arguments tie, or not: apart
+        by_signature[(o.signature, bool(o.truth and o.truth.ties))].append(o)
     groups: dict = defaultdict(list)
     for sig, os in by_signature.items():
         for o in sorted(os, key=lambda o: _cost(o.problem))[:per_signature]:
