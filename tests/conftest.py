@@ -1,5 +1,6 @@
 """Shared test setup: run against the source tree when matcalc is not installed, a hypothesis
-profile for CI (no deadline: timings on a 2-core box vary), and the CLI runner fixture."""
+profile for CI (no deadline: timings on a 2-core box vary), the CLI runner fixture, and the
+autodiff oracle's summary at the end of the session."""
 from __future__ import annotations
 
 import os
@@ -37,3 +38,12 @@ def run_cli(*args, stdin=None, timeout=60, env=None):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The autodiff oracle's counts (tests/test_oracle.py), when it ran in this session."""
+    from tests.oracle.tally import TALLIES
+    for tally in TALLIES.values():
+        terminalreporter.section(f"autodiff oracle ({tally.name})")
+        for line in tally.summary_lines():
+            terminalreporter.write_line(line)
