@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from .conventions import LAYOUTS
+from .conventions import FORMS, LAYOUTS
 from .errors import UsageError
 from .sizes import SCALAR, parse_decl
 from .tree import Expr
@@ -45,7 +45,6 @@ class Question:
     def ask(cls, text, wrt, shapes=None, order: int = 1, layout: str = "numerator",
             rulebook=None, form: str = "auto", mixed: bool = False) -> "Question":
         from .api import parse_with_shapes
-        from .forms import FORMS
         from .rulebook import load
         if layout not in LAYOUTS:
             raise UsageError(f"layout must be 'numerator' or 'denominator', not {layout!r}",

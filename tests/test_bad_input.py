@@ -99,7 +99,8 @@ def test_bad_input_api(text, shapes, cls, label, words):
     start = time.perf_counter()
     with pytest.raises(cls) as info:
         matcalc.parse(text, shapes)
-    assert time.perf_counter() - start < 1.0, "a bad input must fail fast"
+    # a guard against a hang, not a timing (the bench measures time)
+    assert time.perf_counter() - start < 10.0, "a bad input must fail, not hang"
     err = info.value
     assert err.label == label, str(err)
     message = str(err)
@@ -169,7 +170,7 @@ CLI_ONLY = [
     (["derive", "w.x", "--wrt", "w", "--check-sizes", "n=0"], "--check-sizes"),
     (["derive", "w.x", "--wrt", "w", "--check-sizes", "n"], "--check-sizes"),
     (["derive", "w.x", "--wrt", "w", "--with-check"], "--with-check"),
-    (["derive", "w.x", "--wrt", "w", "--order", "3"], "invalid choice"),
+    (["derive", "w.x", "--wrt", "w", "--order", "9"], "order 9"),
     (["derive", "w.x", "--wrt", "w", "--format", "html"], "invalid choice"),
     (["derive", "w.x"], "--wrt"),
     (["frobnicate"], "invalid choice"),

@@ -83,7 +83,9 @@ def _term(t, out_idx, sizes, shape) -> Expr:
             factors.append(_contract(a, b, p))
         else:
             factors = _hadamard_all(factors, p)
-    # combine what is left over the free indices
+    # combine what is left over the free indices (a contraction may have left scalars)
+    scalars += [e for e, idx in factors if not idx]
+    factors = [f for f in factors if f[1]]
     coef = Fraction(t.coef)
     body = _combine(factors, deltas, out_idx, sizes, shape)
     for s in scalars:
