@@ -204,7 +204,8 @@ class Unifier(SizeSolver):
         changed = False
         for dims, other, node in self.pending:     # (spreading may append to pending)
             if not self.undetermined(other) or not self.spreads(node) or \
-                    (isinstance(other, _Slot) and other.follow):
+                    (isinstance(other, _Slot) and other.follow) or \
+                    not any(_may_be_size(d) for d in dims):    # an array for sure
                 continue
             od = self.make_array(other)
             self.unify_dims(dims, od, node, lambda: self.ewise_msg(node, dims, other),
@@ -241,3 +242,9 @@ class Unifier(SizeSolver):
     def concrete(self, h):
         d = self.dims(h)
         return (self.value(d[0]), self.value(d[1]))
+
+
+def _may_be_size(d) -> bool:
+    """A size that will not be 1: known and not 1, or unknown but preferring a name."""
+    root = d.find()
+    return root.value != 1 and (root.value is not None or root.pref == "size")
