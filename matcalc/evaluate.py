@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from .conventions import numpy_shape, to_array, wrt_shape
-from .errors import CheckError, ShapeError
+from .errors import ArgumentError, CheckError, ShapeError
 from .ops import REGISTRY
 from .sizes import parse_decl, resolve_dim, resolve_shape
 
@@ -215,8 +215,11 @@ def evaluate(expr, env: dict, sizes: dict | None = None):
 
 
 def lambdify(result, wrt, var_shapes, *, out_shape, layout="numerator", order=1):
-    """f(**arrays) -> the derivative array of shape S+T·order (conventions) from the closed
-    form `result`; `out_shape` is the 2-D shape of the differentiated expression."""
+    """f(*arrays, **arrays) -> the derivative array of shape S+T·order (conventions) from the
+    closed form `result`; `out_shape` is the 2-D shape of the differentiated expression.
+    Its parameters are the variables in the order of `var_shapes` (first appearance in the
+    expression, as the shape line prints them; then any other declared or wrt name), each
+    positional or keyword; a missing, unknown or doubled argument is an `ArgumentError`."""
     shapes = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
     for n in result.walk():
         if n.op == "var":
@@ -226,13 +229,47 @@ def lambdify(result, wrt, var_shapes, *, out_shape, layout="numerator", order=1)
     if missing:
         raise ShapeError(f"no shape for {', '.join(missing)}", label="missing-shape")
     out_shape = parse_decl(out_shape, "the output")
+    fname = "d_by_" + "_".join(names)
+    sig = _signature(list(shapes))
 
-    def derivative(**arrays):
+    def derivative(*args, **kwargs):
+        arrays = _bind(sig, fname, list(shapes), args, kwargs)
         env = {k: as_2d(v, shapes.get(k, (1, 1)), k) for k, v in arrays.items()}
         sizes = bind_sizes(shapes, env)
         value = Evaluator(env, sizes)(result)
         T = wrt_shape(names, shapes, sizes)
         return to_array(value, numpy_shape(out_shape, sizes), T, order, layout)
 
-    derivative.__name__ = "d_by_" + "_".join(names)
+    derivative.__name__ = derivative.__qualname__ = fname
+    if sig is not None:
+        derivative.__signature__ = sig
     return derivative
+
+
+def _signature(params: list):
+    """A Python signature for `params`, when every name can be a parameter."""
+    import inspect
+    import keyword
+    if not all(p.isidentifier() and not keyword.iskeyword(p) for p in params):
+        return None
+    return inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                              for p in params])
+
+
+def _bind(sig, fname: str, params: list, args, kwargs) -> dict:
+    call = f"{fname}({', '.join(params)})"
+    if sig is not None:
+        try:
+            return dict(sig.bind(*args, **kwargs).arguments)
+        except TypeError as e:
+            raise ArgumentError(f"{fname}(): {e}", label="bad-arguments",
+                                hint=f"call it as {call}, positionally or by name") from None
+    if args:
+        raise ArgumentError(f"{fname}() takes its arguments by name", label="bad-arguments",
+                            hint=f"call it as {call} with keywords")
+    missing = [p for p in params if p not in kwargs]
+    unknown = [k for k in kwargs if k not in params]
+    if missing or unknown:
+        what = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}"
+        raise ArgumentError(f"{fname}(): {what}", label="bad-arguments", hint=f"call it as {call}")
+    return dict(kwargs)

@@ -74,7 +74,7 @@ def infer(raw: Expr, declared=None, text: str | None = None,
     refuse_run_together(raw, inf.declared, text)
     defaulted = frozenset(inf.defaulted)
     if dialect == DEFAULT:
-        _refuse_matlab_products(typed, text, defaulted)
+        _refuse_matlab_products(typed, text, shapes, declared, defaulted)
     else:
         _refuse_matrix_powers(typed, text)
     inferred = tuple(n for n in shapes if n not in declared)
@@ -97,26 +97,32 @@ def shapes_of_wrt(reading: Reading, names, declared) -> dict:
 
 # -- checks on the typed tree ------------------------------------------------------------
 
-def _starts_transposed(e: Expr) -> bool:
-    """`x'`, `x' * A`, `(x - y)' * …`: a product chain whose first factor is a transpose."""
+def _transposed_names(e: Expr) -> set:
+    """`x'`, `x' * A`, `(x - y)' * …`: the names under the transpose that starts a product
+    chain (empty if it does not start with one)."""
     while e.op in ("mul", "matmul"):
         e = e.args[0]
-    return e.op == "T"
+    return e.args[0].free_vars() if e.op == "T" else set()
 
 
-def _refuse_matlab_products(typed: Expr, text: str | None, defaulted) -> None:
-    """`x'*A*x` in the default language: `*` is element-wise here, so a transposed vector
-    times anything but a known scalar is MATLAB's (or matrixcalculus.org's) matrix product."""
+def _refuse_matlab_products(typed: Expr, text: str | None, shapes: dict, declared,
+                            defaulted) -> None:
+    """`x'*A*x` in the default language: `*` is element-wise here, so a transposed name
+    times a name that is a scalar only by default (`x'*y`), or a product that had to make an
+    undeclared name square (`x'*A*x`), is MATLAB's (matrixcalculus.org's) matrix product.
+    Declared shapes are never second-guessed: `x' * y'` of two declared vectors is fine."""
     if text is None:
         return
     for n in typed.walk():
         if n.op != "mul" or written_op(n, text) not in ("*", "×"):
             continue
         for first, other in (n.args, n.args[::-1]):
-            if not _starts_transposed(first):
+            names = _transposed_names(first) - set(declared)
+            if not names:
                 continue
+            square = any(shapes[v][0] == shapes[v][1] != 1 for v in names)
             guessed = other.op == "var" and other.value in defaulted
-            if other.shape != SCALAR or guessed:
+            if guessed or square:
                 top = _top_star_chain(typed, n, text)
                 src = text[top.span[0]:top.span[1]] if top.span else str(top)
                 fixed = re.sub(r"\s*[*×]\s*", " @ ", src)

@@ -19,7 +19,7 @@ a Kronecker product or a literal leaves open (the I of `kron(I, xᵀ)`) is read 
 where its result is used.
 
 >>> from .parser import parse_raw
->>> tree, inf = parse_raw("W x + b"), ShapeInference(None, {})
+>>> tree, inf = parse_raw("W @ x + b"), ShapeInference(None, {})
 >>> _ = inf.visit(tree); inf.finish(tree)
 >>> {n: inf.concrete(h) for n, h in inf.vars.items()}
 {'W': ('n', 'm'), 'x': ('m', 1), 'b': ('n', 1)}
@@ -115,13 +115,12 @@ class ShapeInference(Unifier):
         a, b = kids
         # A scalar scales; two arrays take the matrix product.  An undetermined operand
         # (a name nothing has typed yet) is read the way people write: `c x` scales by a
-        # lowercase name; `A x`, `xᵀ y`, `W x` (a capitalised name, or an array whose columns
-        # may be many, then a name) are matrix products; `x y` with x a column scales x.
+        # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
+        # name) are matrix products; `x y` with x a column scales x; `2 A x` with x an array
+        # is a product too (A capitalised, scaled).
         if self.is_scalar(a) or self.is_scalar(b) or \
                 (self.undetermined(a) and not _capital(node.args[0])):
             use = "mul"
-        elif self.undetermined(a) and self.undetermined(b) and not _capital(node.args[1]):
-            use = "matmul"                                  # `A x`: A is a matrix
         elif self.undetermined(b) and not _capital(node.args[1]):
             use = "matmul" if self.is_array(a) and _may_be_size(self.dims(a)[1]) else "mul"
         else:

@@ -1,4 +1,4 @@
-"""Bad input (DESIGN §8): every malformed, ill-shaped, unknown or pathological input ends in a
+"""Bad input (docs/design.md §8): every malformed, ill-shaped, unknown or pathological input ends in a
 clear MatcalcError with a stable label — through the API, and through the CLI with exit
 status 2, a message on stderr and never a traceback.
 

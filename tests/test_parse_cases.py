@@ -1,4 +1,4 @@
-"""What users type (DESIGN §2) -> the typed tree: printed text, shape, variables' shapes.
+"""What users type (docs/language.md) -> the typed tree: printed text, shape, variables' shapes.
 
 One row per case: (input, declared shapes, expected printed tree, expected shape of the
 result, expected shapes of the variables).  `None` in a column means "not checked here".
@@ -135,7 +135,7 @@ CASES = [
     # -- inference: fresh sizes, unconstrained -> scalar, constants ------------------------------
     ("x + y", None, "x + y", "scalar", {"x": "scalar", "y": "scalar"}),
     ("W @ x + b", None, "W x + b", "n", {"W": "n×m", "x": "m", "b": "n"}),
-    ("W x + b", None, "W x + b", "n", {"W": "n×m", "x": "m", "b": "n"}),
+    ("W x + b", {"x": "m"}, "W x + b", "n", {"W": "n×m", "x": "m", "b": "n"}),
     ("W @ x + b", {"b": "scalar"}, "W x + b", "n", {"W": "n×m", "x": "m", "b": "scalar"}),
     ("X @ w - y", None, "X w - y", "n", {"X": "n×m", "w": "m", "y": "n"}),
     ("w.x + b", None, "w·x + b", "scalar", {"w": "n", "x": "n", "b": "scalar"}),
@@ -147,7 +147,7 @@ CASES = [
     ("x' @ inv(A + x @ x') @ x", None, "xᵀ inv(A + x xᵀ) x", "scalar",
      {"x": "n", "A": "n×n"}),
     ("max(0, W @ x + b)", None, "max(0, W x + b)", "n", {"W": "n×m", "x": "m", "b": "n"}),
-    ("2 A x", None, "2 A x", "n", {"A": "n×m", "x": "m"}),
+    ("2 A x", {"x": "m"}, "2 A x", "n", {"A": "n×m", "x": "m"}),
     ("c x", None, "c x", "scalar", {"c": "scalar", "x": "scalar"}),
     ("x + 𝟏", None, "x + 𝟏", "n", {"x": "n"}),
     ("I", None, "I", "n×n", {}),
