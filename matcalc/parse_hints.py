@@ -35,22 +35,21 @@ def matlab_operator_error(op: str, text: str, span) -> ParseError:
                       hint=f"write {instead}; {DIALECT_HINT}")
 
 
-def module_prefix_error(left, right, dot_span, text: str) -> ParseError | None:
+def module_prefix_error(module: str, left_span, dot_span, right_span,
+                        text: str) -> ParseError | None:
     """`np.exp(x)`: a module name glued to a function by a dot (a dot product otherwise)."""
-    if left.op != "var" or left.value not in MODULES or left.span is None or \
-            right.span is None or left.span[1] != dot_span[0] or right.span[0] != dot_span[1]:
+    if module not in MODULES or right_span is None or left_span[1] != dot_span[0] or \
+            right_span[0] != dot_span[1]:
         return None
-    if right.op == "var":
-        name = right.value
-    else:
-        m = re.match(r"[A-Za-z_]\w*", text[right.span[0]:])
-        name = m.group(0) if m else ""
-    instead = NUMPY_NAMES.get(name, text[right.span[0]:right.span[1]]
-                              if right.op != "var" else None)
+    right = text[right_span[0]:right_span[1]]
+    m = re.match(r"[A-Za-z_]\w*", right)
+    name = m.group(0) if m else right
+    call = right[len(name):].lstrip().startswith("(")
+    instead = NUMPY_NAMES.get(name, right if call else None)
     hint = f"write {instead}" if instead else "write the function without the module"
-    return ParseError(f"'{left.value}.{name}' names a function of the {left.value} module; "
+    return ParseError(f"'{module}.{name}' names a function of the {module} module; "
                       "matcalc's functions take no module prefix",
-                      text=text, span=(left.span[0], right.span[1]), label="module-prefix",
+                      text=text, span=(left_span[0], right_span[1]), label="module-prefix",
                       hint=hint + " (the functions are listed by matcalc derive --help)")
 
 

@@ -138,11 +138,17 @@ class _Builder:
         sym, tspan = str(tok), (tok.start_pos, tok.end_pos)
         if sym in (".*", "./") and self.dialect == DEFAULT:
             raise matlab_operator_error(sym, self.text, tspan)
-        node = self._binary(self.mulops[sym], t, span)
-        if node.op == "dot" and not self.pattern:
-            err = module_prefix_error(node.args[0], node.args[1], tspan, self.text)
-            if err is not None:
+        left = t.children[0]
+        if getattr(left, "data", None) == "var":            # `NAME -> var`: its token
+            left = left.children[0]
+        if sym == "." and not self.pattern and getattr(left, "type", "") == "NAME":
+            err = module_prefix_error(str(left), (left.start_pos, left.end_pos), tspan,
+                                      _span(t.children[2]) or (t.children[2].start_pos,
+                                                               t.children[2].end_pos),
+                                      self.text)
+            if err is not None:               # before the call is read: np.maximum(…)
                 raise err
+        node = self._binary(self.mulops[sym], t, span)
         if node.op == "div" and not self.pattern:
             err = division_by_zero_error(node, self.text)
             if err is not None:
