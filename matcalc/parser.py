@@ -213,7 +213,8 @@ class _Builder:
                            f"got {len(args)}", span, label="wrong-arity",
                            hint=f"e.g. {_example_call(name, arity)}")
         if arity < 0 and not args:
-            raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity")
+            raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity",
+                           hint=f"e.g. {name}(x)")
         if name in self.functions and self.functions[name].expand is not None:
             op, args = self.functions[name].expand(*args)     # relu(z) is max(0, z)
             args = [Expr("num", (), None, Fraction(a), nspan) if isinstance(a, int) else a
@@ -227,7 +228,8 @@ class _Builder:
             return Expr("vcat", tuple(rows[0]), None, None, span)
         if len({len(r) for r in rows}) != 1:
             raise self.err("the rows of a matrix literal have different lengths", span,
-                           label="ragged-literal")
+                           label="ragged-literal",
+                           hint="give every row as many entries: [a, b; c, d]")
         # [a, b; c, d]: rows are transposed columns, stacked
         return Expr("vcat", tuple(Expr("T", (Expr("vcat", tuple(r), None, None, span),),
                                        None, None, span) for r in rows), None, None, span)

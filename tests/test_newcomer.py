@@ -181,6 +181,8 @@ def test_table_names_in_help_and_list(cli):
     assert code == 0 and out.split() == tables.names()
     code, out, _ = cli("table", "--help")
     assert "elementwise" in out
+    code, out, err = cli("table", "--only", "elementwse")
+    assert code == 2 and "did you mean --only elementwise?" in err and "scalar," in err
 
 
 # -- 7. ASCII -----------------------------------------------------------------------------------

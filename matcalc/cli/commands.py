@@ -92,10 +92,18 @@ def run_derive(args) -> int:
 
 
 def run_table(args) -> int:
+    from .help import table_names
     if args.list:
-        from .help import table_names
         print("\n".join(table_names()))
         return 0
+    names = table_names()
+    if args.only is not None and names and args.only not in names:   # say so before deriving
+        import difflib
+        close = difflib.get_close_matches(args.only, names, n=1)
+        raise UsageError(f"--only {args.only}: no table of that name; the tables are: "
+                         f"{', '.join(names)}", label="unknown-table",
+                         hint=f"did you mean --only {close[0]}?" if close else
+                         "matcalc table --list shows them")
     tables = optional("matcalc.tables", "the reference tables")
     out = tables.render(format=args.format, only=args.only)
     if args.output:
