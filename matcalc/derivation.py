@@ -89,8 +89,9 @@ class Derivation:
 
     @functools.cached_property
     def steps(self) -> list:
+        from .display import Steps
         from .steps import explain
-        return explain(self)
+        return Steps(explain(self))
 
     def steps_text(self) -> str:
         from .steps import steps_text

@@ -1,4 +1,4 @@
-"""Bad input (DESIGN §8): every malformed, ill-shaped, unknown or pathological input ends in a
+"""Bad input (docs/design.md §8): every malformed, ill-shaped, unknown or pathological input ends in a
 clear MatcalcError with a stable label — through the API, and through the CLI with exit
 status 2, a message on stderr and never a traceback.
 
@@ -85,6 +85,15 @@ CASES = [
     ("x", {"x": "bogus decl"}, ShapeError, "bad-declaration", ["'m,n'"]),
     ("x", {"x": "0"}, ShapeError, "bad-declaration", ["positive"]),
     ("x", {"x": "3,4,5"}, ShapeError, "bad-declaration", []),
+    # notations from elsewhere, refused with what to write (issue 14)
+    ("x .* y", None, ParseError, "matlab-operator", ["x ⊙ y", "--dialect matrixcalculus"]),
+    ("x ./ y", None, ParseError, "matlab-operator", ["x ⊘ y"]),
+    ("x .^ 2", None, ParseError, "matlab-operator", ["x^2"]),
+    ("x'*A*x", None, ShapeError, "matlab-product", ["x' @ A @ x", "--dialect"]),
+    ("np.exp(x)", None, ParseError, "module-prefix", ["exp(x)"]),
+    ("softmax(x, dim=1)", None, ParseError, "keyword-argument", ["softmax(x)"]),
+    ("x / 0", None, ParseError, "division-by-zero", ["zero"]),
+    ("1e", None, ParseError, "bad-number", ["1e3"]),
     *[(text, None, ParseError, label, []) for text, label in DEEP],
 ]
 
@@ -174,6 +183,13 @@ CLI_ONLY = [
     (["derive", "w.x", "--wrt", "w", "--format", "html"], "invalid choice"),
     (["derive", "w.x"], "--wrt"),
     (["frobnicate"], "invalid choice"),
+    (["derive", "x", "--wrt", "x", "--shape", "B:3,4"], "B does not appear"),
+    (["parse", "x", "--shape", "X:3"], "did you mean --shape x"),
+    (["derive", "w.x", "--wrt", "w", "--check-sizes", "q=3"], "q is not a size"),
+    (["derive", "x", "--wrt", "X"], "did you mean --wrt x"),
+    (["derive", "x * y", "--wrt", "x y"], "x,y"),
+    (["derive", "x", "--wrt", "x", "--dialect", "matlab"], "invalid choice"),
+    (["derive", "x^2", "--wrt", "x", "--dialect", "matrixcalculus"], "matrix power"),
     ([], "required"),
 ]
 
