@@ -160,6 +160,8 @@ class Derivation:
             "order": self.order,
             "mixed": self.question.mixed,
             "shapes": {k: format_shape(v) for k, v in self.var_shapes.items()},
+            "inferred": list(self.question.inferred),
+            "notes": list(self.question.notes),
             "form": self.form,
             "result": _result_dict(self),
             "shape": list(self.shape),

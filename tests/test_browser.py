@@ -80,7 +80,7 @@ def test_type_the_neuron_choose_w_read_answer_and_code(server, browser):
                 "width: r.width, height: r.height}; })()")
     assert "=step(w·x+b)xT" in re.sub(r"[\s\u2061]", "", math["text"]), math
     assert "math" in math["display"] and math["width"] > 100 and math["height"] > 20, math
-    assert text(b, "#shapes-line") == "shape 1×n (numerator layout); w: n, x: n, b: scalar"
+    assert text(b, "#shapes-line") == "shape 1×n (numerator layout); inferred w: n, x: n, b: scalar"
     state = parse_qs(b.js("location.hash")[1:])
     assert state == {"expr": ["max(0, w.x + b)"], "wrt": ["w"]}, state    # a link to share
 

@@ -105,7 +105,7 @@ def test_derive_neuron(server):
     assert status == 200
     assert data["result"]["text"] == "step(w·x + b) xᵀ" and data["shape"] == ["1", "n"]
     pg = data["playground"]
-    assert pg["shapes_line"] == "shape 1×n (numerator layout); w: n, x: n, b: scalar"
+    assert pg["shapes_line"] == "shape 1×n (numerator layout); inferred w: n, x: n, b: scalar"
     assert "<mfrac>" in pg["mathml"]["lhs"] and "step" in pg["mathml"]["result"]
     assert "def f_and_grad(" in pg["code"]["numpy"]["source"]
     assert "import torch" in pg["code"]["pytorch"]["source"]

@@ -65,8 +65,6 @@ def run_derive(args) -> int:
     failed = report is not None and not report.passed
     if args.format == "json":
         out = d.to_dict()
-        out.setdefault("inferred", list(q.inferred))
-        out.setdefault("notes", list(q.notes))
         if report is not None and "check" not in out:
             out["check"] = report.to_dict()
         print_json(out, args.ascii)
