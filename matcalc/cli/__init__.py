@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(run=run_table)
 
     s = sub.add_parser("serve", help="the local web playground (docs/playground.md)",
+                       formatter_class=_RAW, epilog=h.SERVE_EPILOG,
                        description="Serve the playground page and its JSON API on this machine.")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; anything else warns)")

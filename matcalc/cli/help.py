@@ -33,6 +33,13 @@ examples:
   matcalc table --only elementwise
   matcalc table --format html --output reference.html"""
 
+SERVE_EPILOG = """\
+examples:
+  matcalc serve                 # http://127.0.0.1:8765/ (or a free port), this machine only
+  matcalc serve --open          # and open it in the browser
+  matcalc serve --port 0        # any free port
+The page and its JSON API are described in docs/playground.md."""
+
 _KINDS = [("element-wise", ("ewise", "macro")), ("element-wise, two operands", ("binary",)),
           ("reductions (to a scalar)", ("reduce",)), ("vector and matrix", ("func", "linear"))]
 
