@@ -48,9 +48,30 @@ def differential_operator(order: int) -> str:
         str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
+STRUCTURE_NOTES = {
+    ("sym", "sym"): "{x} is symmetric: the derivative on symmetric matrices, sym(G) = "
+                    "(G + Gᵀ)/2 of the unstructured G",
+    ("sym", "cookbook"): "{x} is symmetric: the Matrix Cookbook's derivative by the free "
+                         "entries, G + Gᵀ − I ⊙ G",
+    ("diag", "sym"): "{x} is diagonal: the derivative on diagonal matrices, I ⊙ G",
+    ("diag", "cookbook"): "{x} is diagonal: the derivative on diagonal matrices, I ⊙ G",
+}
+
+
+def structure_notes(q) -> list:
+    return [STRUCTURE_NOTES[(q.structure[x], q.sym)].format(x=x)
+            for x in dict.fromkeys(q.wrt) if x in q.structure]
+
+
 def text_answer(d) -> str:
     """The equation, its `where` lines and the shapes line; a tensor-valued derivative says
     how its form is arranged, and shows its differential too."""
+    lines = _text_lines(d)
+    lines += ["  " + n for n in structure_notes(d.question)]
+    return "\n".join(lines)
+
+
+def _text_lines(d) -> list:
     main, where = d.display()
     names = d.question.blocks[0] if d.question.mixed else d.wrt
     shapes = format_var_shapes(d.var_shapes, d.question.declared)
@@ -60,12 +81,12 @@ def text_answer(d) -> str:
         lines += [f"  where {name} = {definition}" for name, definition in where]
         lines.append(f"  the derivative is the array of shape {array} (the output's axes, "
                      f"then {', '.join(names)}'s); --form index writes it out; {shapes}")
-        return "\n".join(lines)
+        return lines
     if d.form == "index":
         from .tensor.notation import einsum_text, index_text
-        return "\n".join([index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
-                          f"  einsum: {einsum_text(d.index)}",
-                          f"  the array has shape {array}; {shapes}"])
+        return [index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
+                f"  einsum: {einsum_text(d.index)}",
+                f"  the array has shape {array}; {shapes}"]
     lines = [f"{operator(names if d.question.mixed else d.wrt, d.order)} {d.expr} = {main}"]
     lines += [f"  where {name} = {definition}" for name, definition in where]
     if d.form == "kron":
@@ -77,7 +98,7 @@ def text_answer(d) -> str:
             lines.append(f"  {differential_operator(d.order)}({d.expr}) = {differential}")
     else:
         lines.append(f"  shape {format_shape(d.result.shape)} ({d.layout} layout); {shapes}")
-    return "\n".join(lines)
+    return lines
 
 
 def did_you_mean(name: str, names) -> str | None:

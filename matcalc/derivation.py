@@ -133,7 +133,12 @@ class Derivation:
     # -- proof and conversions -----------------------------------------------------------
     def check(self, sizes=None, methods=("exact", "numeric"), seed: int = 0):
         from .check import check_derivative
-        return check_derivative(self.expr, self.index if self.tensor else self.result,
+        expr, result = self.expr, self.index if self.tensor else self.result
+        if self.question.structure:       # proved as f(P(Y)) by an unstructured Y
+            from .structure import substitute_for_check
+            expr, result = substitute_for_check(expr, result, dict(self.question.structure),
+                                                self.question.sym, self.wrt)
+        return check_derivative(expr, result,
                                 self.question.blocks[0] if self.question.mixed else self.wrt,
                                 self.var_shapes, order=self.order, layout=self.layout,
                                 methods=methods, sizes=sizes, seed=seed,
