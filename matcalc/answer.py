@@ -25,12 +25,13 @@ def operator(wrt, order: int) -> str:
     return f"∂{sup}/∂{var}{sup}"
 
 
-def format_var_shapes(var_shapes, declared=None) -> str:
+def format_var_shapes(var_shapes, declared=None, structure=None) -> str:
     """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax, × for
     matrices); with `declared` (names), the inferred shapes follow the word 'inferred':
     'X: N×n; inferred w: n, b: scalar'."""
     def one(name, shape):
-        return f"{name}: {format_decl(shape).replace(',', '×')}"
+        word = {"sym": " symmetric", "diag": " diagonal"}.get((structure or {}).get(name), "")
+        return f"{name}: {format_decl(shape).replace(',', '×')}{word}"
     if not var_shapes:
         return "no variables"
     if declared is None:
@@ -74,7 +75,7 @@ def text_answer(d) -> str:
 def _text_lines(d) -> list:
     main, where = d.display()
     names = d.question.blocks[0] if d.question.mixed else d.wrt
-    shapes = format_var_shapes(d.var_shapes, d.question.declared)
+    shapes = format_var_shapes(d.var_shapes, d.question.declared, d.question.structure)
     array = "×".join(format_dim(x, grouped=True) for x in d.array_shape) or "scalar"
     if d.form == "differential":
         lines = [f"{differential_operator(d.order)}({d.expr}) = {main}"]

@@ -269,10 +269,11 @@ def parse_shape_options(items) -> dict:
                              hint="write NAME:DIMS, e.g. --shape w:n --shape A:m,n "
                                   "--shape b:scalar", label="bad-declaration")
         shape = parse_decl(dims, name)
-        if name in shapes and shapes[name] != shape:
+        if name in shapes and parse_decl(shapes[name], name) != shape:
             raise ShapeError(f"--shape declares {name} twice, as {format_shape(shapes[name])} "
                              f"and {format_shape(shape)}", label="bad-declaration")
-        shapes[name] = shape
+        # a structured declaration keeps its word (the shape is its square matrix)
+        shapes[name] = dims if decl_structure(dims) else shape
     return shapes
 
 
