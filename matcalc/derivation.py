@@ -254,6 +254,8 @@ def _choose(q: Question, f) -> str:
         limit = 3 if q.order == 1 else 1
         if q.order == 1 and f.matrix is not None and len(str(f.matrix)) <= 40:
             limit = 40
+        if f.matrix is not None and "diag(vec(I))" in str(f.matrix):
+            limit = 1          # a diagonal's selection matrices: the differential reads better
         short = f.matrix is not None and (f.kind == "matrix" or f.differential is None or
                                           len(str(f.matrix)) <= limit *
                                           len(str(f.differential)))

@@ -177,6 +177,10 @@ def canon(e: Expr) -> Expr:
     if op == "unvec":                       # vec's inverse meets a vec, a transpose, a scale
         out = unvec(e.args[0], e.shape)
         return out if out.op != "unvec" or out != e else e
+    if op == "matmul":                      # a literal's block picked out by its embedding
+        block = _picked_block(e)
+        if block is not None:
+            return block
     if op in ("zeros", "ones") and e.shape == SCALAR:
         return num(0 if op == "zeros" else 1)
     if op == "eye" and e.shape == SCALAR:
@@ -221,6 +225,26 @@ def canon(e: Expr) -> Expr:
         else:
             return e
     return out
+
+
+def _picked_block(e: Expr) -> Expr | None:
+    """[a; b]ᵀ E₁ = bᵀ and E₁ᵀ [a; b] = b: the block of a column literal that an embedding
+    (`embed`, the index form's) selects, where the blocks' sizes are numbers."""
+    a, b = e.args
+    if a.op == "T" and a.args[0].op == "vcat" and b.op == "embed":
+        lit, emb, flip = a.args[0], b, True
+    elif a.op == "T" and a.args[0].op == "embed" and b.op == "vcat":
+        lit, emb, flip = b, a.args[0], False
+    else:
+        return None
+    offset = 0
+    for blk in lit.args:
+        if not isinstance(blk.shape[0], int) or not isinstance(offset, int):
+            return None
+        if offset == emb.value and blk.shape[0] == emb.shape[1]:
+            return mk("T", blk) if flip and blk.shape != SCALAR else blk
+        offset += blk.shape[0]
+    return None
 
 
 def _is_matrix_literal(e: Expr) -> bool:
