@@ -99,7 +99,25 @@ def _factor(e: Expr, idx: tuple, sizes, ix: Indices):
         c1, f1, d1 = _factor(s, (), sizes, ix)
         c2, f2, d2 = _factor(a, idx, sizes, ix)
         return c1 * c2, f1 + f2, d1 + d2
+    if e.op == "mul" and e.args[0].shape == e.args[1].shape:        # A ⊙ B: A_ij B_ij
+        c1, f1, d1 = _factor(e.args[0], idx, sizes, ix)
+        c2, f2, d2 = _factor(e.args[1], idx, sizes, ix)
+        return c1 * c2, f1 + f2, d1 + d2
+    if e.op == "matmul" and _splits(e):                             # A B: Σ_p A_ip B_pj
+        a, b = e.args
+        p = ix.new(a.shape[1]) if a.shape[1] != 1 else None
+        ia = tuple(i for i in ((idx[0] if a.shape[0] != 1 else None), p) if i is not None)
+        ib = tuple(i for i in (p, (idx[-1] if b.shape[1] != 1 else None)) if i is not None)
+        c1, f1, d1 = _factor(a, ia, sizes, ix)
+        c2, f2, d2 = _factor(b, ib, sizes, ix)
+        return c1 * c2, f1 + f2, d1 + d2
     return Fraction(1), [(e, idx)], []
+
+
+def _splits(e: Expr) -> bool:
+    """A constant product worth reading index by index: one side a diagonal, an identity, a
+    transpose or a vector (so that diag(x) A is x_i A_ij, not [diag(x) A]_ij)."""
+    return any(a.op in ("diag", "eye", "T") or a.is_vector for a in e.args)
 
 
 def normalise(t: Term, ix: Indices) -> Term | None:
@@ -149,8 +167,9 @@ def contract(t: Term, free: set, sizes: dict) -> Term:
     if factors is None:
         return Term(Fraction(0))
     # δ_ij between two output indices: the factors use one of them (x_j δ_ij is x_i δ_ij)
+    rank = free if isinstance(free, dict) else {i: i for i in free}
     for a, b in deltas:
-        keep, drop = min(a, b), max(a, b)
+        keep, drop = (a, b) if rank.get(a, a) <= rank.get(b, b) else (b, a)
         factors = [(e, tuple(keep if i == drop else i for i in idx)) for e, idx in factors]
     # 𝟏_i next to another factor indexed by i is 1
     counts: dict = {}
@@ -202,7 +221,7 @@ def _embeds(factors, deltas, free):
 
 
 def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
-    free = form.free
+    free = {i: k for k, i in enumerate(i for g in form.out for i in g)}   # output order
     out, keys = [], {}
     for t in form.terms:
         t = normalise(t, ix)

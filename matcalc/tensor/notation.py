@@ -18,6 +18,11 @@ SUM_LETTERS = "pqrstuvwyzαβγ"
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+def _letter_rank(name: str):
+    """Output letters in their order (i, j, k, …), then the summed ones."""
+    return (OUT_LETTERS.index(name) if name in OUT_LETTERS else len(OUT_LETTERS), name)
+
+
 def _names(form) -> dict:
     names, k = {}, 0
     for g in form.out:
@@ -90,7 +95,8 @@ def index_text(form, yname: str = "f", order: int = 1) -> str:
         summed = _summed(t, names)
         sign, mag = _coef_text(t.coef, n == 0)
         pieces = [_factor_text(e, idx, names) for e, idx in t.factors]
-        pieces += [f"δ_{names[a]}{names[b]}" for a, b in t.deltas]
+        pieces += ["δ_" + "".join(sorted((names[a], names[b]), key=_letter_rank))
+                   for a, b in t.deltas]
         body = " ".join(pieces) or "1"
         if summed:
             body = "Σ_" + "".join(names[i] for i in summed) + " " + body
@@ -121,7 +127,8 @@ def index_latex(form, yname: str = "f", order: int = 1) -> str:
             if e.op != "var":
                 body = rf"\left[{body}\right]"
             pieces.append(body + ("_{" + "".join(names[i] for i in idx) + "}" if idx else ""))
-        pieces += [rf"\delta_{{{names[a]}{names[b]}}}" for a, b in t.deltas]
+        pieces += [r"\delta_{" + "".join(sorted((names[a], names[b]), key=_letter_rank)) + "}"
+                   for a, b in t.deltas]
         body = " ".join(pieces) or "1"
         if summed:
             body = r"\sum_{" + "".join(names[i] for i in summed) + "} " + body
