@@ -227,7 +227,9 @@ def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
         t = normalise(t, ix)
         if t is None:
             continue
-        t = contract(t, free, ix.sizes)
+        t = _scalars_together(contract(t, free, ix.sizes))
+        if t.coef == 0:
+            continue
         k = _canonical_key(t, free)
         if k in keys:
             prev = out[keys[k]]
@@ -239,20 +241,44 @@ def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
                      form.roles)
 
 
-def _canonical_key(t: Term, free: set):
-    """Terms equal up to the names of their summed indices have one key."""
-    order: dict = {}
+def _scalars_together(t: Term) -> Term:
+    """The scalar factors of a term as one simplified factor (norm(x) (1 / norm(x)) is 1),
+    a number folded into the coefficient."""
+    scalars = [e for e, idx in t.factors if not idx]
+    if len(scalars) < 1:
+        return t
+    from ..simplify import simplify
+    prod = scalars[0]
+    for e in scalars[1:]:
+        prod = mk("mul", prod, e)
+    prod = simplify(prod)
+    rest = tuple(f for f in t.factors if f[1])
+    if prod.op == "num":
+        return Term(t.coef * prod.value, rest, t.deltas)
+    if prod.op == "neg" and prod.args[0].op != "num":
+        return Term(-t.coef, rest + ((prod.args[0], ()),), t.deltas)
+    return Term(t.coef, rest + ((prod, ()),), t.deltas)
 
-    def name(i):
-        if i in free:
-            return ("f", i)
-        if i not in order:
-            order[i] = len(order)
-        return ("s", order[i])
 
-    fs = tuple(sorted((hash(e), tuple(name(i) for i in idx)) for e, idx in t.factors))
-    ds = tuple(sorted(tuple(sorted((name(a), name(b)))) for a, b in t.deltas))
-    return fs, ds
+def _canonical_key(t: Term, free):
+    """Terms equal up to the names of their summed indices (and the order of their factors)
+    have one key: the least relabelling over the summed indices' orders (few per term)."""
+    import itertools
+    summed = sorted(({i for _, idx in t.factors for i in idx} |
+                     {i for d in t.deltas for i in d}) - set(free))
+    best = None
+    orders = itertools.permutations(summed) if len(summed) <= 5 else [tuple(summed)]
+    for order in orders:
+        name = {i: ("s", k) for k, i in enumerate(order)}
+
+        def n(i):
+            return ("f", i) if i in free else name[i]
+        fs = tuple(sorted((hash(e), tuple(n(i) for i in idx)) for e, idx in t.factors))
+        ds = tuple(sorted(tuple(sorted((n(a), n(b)))) for a, b in t.deltas))
+        key = (fs, ds)
+        if best is None or key < best:
+            best = key
+    return best
 
 
 def size_expr_of(d) -> Expr:
