@@ -12,6 +12,7 @@ P(Y) = (Y + Yᵀ)/2 or I ⊙ Y — which is how the checker proves it (`substitu
 """
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 from .rewrite import postwalk, replace
@@ -51,7 +52,7 @@ def projector(x: Expr, kind: str, convention: str) -> Expr:
 def project_index(form, role: int, kind: str, convention: str):
     """The index form with the axes of round `role` projected (each term averaged with its
     copy whose two indices of that round are swapped, etc.)."""
-    from .tensor.ir import IndexForm, Term
+    from .tensor.ir import Term
     groups = [g for g, r in zip(form.out, form.roles) if r == role]
     if len(groups) != 2:
         return form
@@ -66,7 +67,7 @@ def project_index(form, role: int, kind: str, convention: str):
             terms += [t, swapped, on_diag.scaled(-1)]
         else:
             terms += [t.scaled(Fraction(1, 2)), swapped.scaled(Fraction(1, 2))]
-    return IndexForm(terms, form.out, form.sizes, form.names, form.roles)
+    return dataclasses.replace(form, terms=terms)
 
 
 def symmetric(e: Expr, sym: set, memo: dict | None = None) -> bool:
@@ -146,7 +147,7 @@ def substitute_for_check(expr: Expr, result, names: dict, convention: str, wrt=(
             res = mk("mul", res, half) if res.shape == x.shape else \
                 mk("matmul", res, mk("diag", mk("vec", half)))
         return expr2, res
-    from .tensor.ir import IndexForm, Term            # an index form: its factors
+    from .tensor.ir import Term            # an index form: its factors
     terms = [Term(t.coef, tuple((replace(e, m), idx) for e, idx in t.factors), t.deltas)
              for t in result.terms]
     if convention == "cookbook":                      # off-diagonal entries halved back
@@ -156,4 +157,4 @@ def substitute_for_check(expr: Expr, result, names: dict, convention: str, wrt=(
             k, l = [g[0] for g, r in zip(result.out, result.roles) if r == role]
             terms = [x.scaled(Fraction(1, 2)) for x in terms] + \
                 [Term(x.coef / 2, x.factors, x.deltas + ((k, l),)) for x in terms]
-    return expr2, IndexForm(terms, result.out, result.sizes, result.names, result.roles)
+    return expr2, dataclasses.replace(result, terms=terms)

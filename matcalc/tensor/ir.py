@@ -11,7 +11,7 @@ axis of size other than 1; an index appears in the output at most once; after
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..shaperules import mk
@@ -70,6 +70,7 @@ class IndexForm:
     sizes: dict
     names: list = field(default_factory=list)   # the variable (or "y") of each output group
     roles: list = field(default_factory=list)   # 0 for y's groups, r for round r's
+    rounds: list = field(default_factory=list)  # the variable of each round (scalars too)
 
     @property
     def free(self) -> set:
@@ -166,11 +167,24 @@ def contract(t: Term, free: set, sizes: dict) -> Term:
     factors = _embeds(factors, deltas, free)
     if factors is None:
         return Term(Fraction(0))
-    # δ_ij between two output indices: the factors use one of them (x_j δ_ij is x_i δ_ij)
+    # δ between output indices: each class of indices the deltas tie is written from its
+    # first index (in output order): x_j δ_jk δ_ik is x_i δ_ij δ_ik
     rank = free if isinstance(free, dict) else {i: i for i in free}
+    parent: dict = {}
+
+    def root(i):
+        while parent.get(i, i) != i:
+            i = parent[i]
+        return i
     for a, b in deltas:
-        keep, drop = (a, b) if rank.get(a, a) <= rank.get(b, b) else (b, a)
-        factors = [(e, tuple(keep if i == drop else i for i in idx)) for e, idx in factors]
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            first, other = (ra, rb) if rank.get(ra, ra) <= rank.get(rb, rb) else (rb, ra)
+            parent[other] = first
+    if parent:
+        rep = {i: root(i) for i in parent}
+        factors = [(e, tuple(rep.get(i, i) for i in idx)) for e, idx in factors]
+        deltas = sorted({(root(i), i) for i in parent}, key=lambda d: rank.get(d[1], d[1]))
     # 𝟏_i next to another factor indexed by i is 1
     counts: dict = {}
     for _, idx in factors:
@@ -227,7 +241,7 @@ def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
         t = normalise(t, ix)
         if t is None:
             continue
-        t = _scalars_together(contract(t, free, ix.sizes))
+        t = _scalars_together(_elementwise_together(contract(t, free, ix.sizes)))
         if t.coef == 0:
             continue
         k = _canonical_key(t, free)
@@ -237,8 +251,60 @@ def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
         else:
             keys[k] = len(out)
             out.append(t)
-    return IndexForm([t for t in out if t.coef != 0], form.out, ix.sizes, form.names,
-                     form.roles)
+    out = _merge_alike([t for t in out if t.coef != 0], free)
+    return replace(form, terms=out, sizes=ix.sizes)
+
+
+def _elementwise_together(t: Term) -> Term:
+    """Factors under the same indices and of one shape as one element-wise product:
+    σ_i (1 - σ)_i is [σ ⊙ (1 - σ)]_i."""
+    from ..simplify import simplify
+    groups: dict = {}
+    for e, idx in t.factors:
+        if idx and e.op != "embed":
+            groups.setdefault((idx, e.shape), []).append(e)
+    if all(len(g) == 1 for g in groups.values()):
+        return t
+    factors = [f for f in t.factors if not f[1] or f[0].op == "embed"]
+    for (idx, _), es in groups.items():
+        prod = es[0]
+        for e in es[1:]:
+            prod = mk("mul", prod, e)
+        factors.append((simplify(prod) if len(es) > 1 else prod, idx))
+    return Term(t.coef, tuple(factors), t.deltas)
+
+
+def _merge_alike(terms: list, free) -> list:
+    """Terms alike but for one factor under the same indices as one term:
+    a_i δ_ij + b_i δ_ij is [a + b]_i δ_ij, Σ_p W_pi a_p + Σ_q W_qi b_q is Σ_p W_pi [a + b]_p."""
+    from ..simplify import simplify
+    out: list = []
+    seen: dict = {}
+
+    def remember(at):
+        for p in range(len(out[at].factors)):
+            seen.setdefault(_canonical_key(out[at], free, p), (at, p))
+    for t in terms:
+        ks = [_canonical_key(t, free, p) for p in range(len(t.factors))]
+        hit = next((k for k in ks if k in seen), None)
+        if hit is None:
+            out.append(t)
+            remember(len(out) - 1)
+            continue
+        at, p = seen[hit]
+        prev = out[at]
+        total = simplify(mk("add", _times(prev.coef, prev.factors[p][0]),
+                            _times(t.coef, t.factors[ks.index(hit)][0])))
+        out[at] = Term(Fraction(1), prev.factors[:p] + ((total, prev.factors[p][1]),)
+                       + prev.factors[p + 1:], prev.deltas)
+        for k in [k for k, v in seen.items() if v[0] == at]:
+            del seen[k]
+        remember(at)
+    return out
+
+
+def _times(c: Fraction, e: Expr) -> Expr:
+    return e if c == 1 else mk("mul", num(c), e)
 
 
 def _scalars_together(t: Term) -> Term:
@@ -260,9 +326,10 @@ def _scalars_together(t: Term) -> Term:
     return Term(t.coef, rest + ((prod, ()),), t.deltas)
 
 
-def _canonical_key(t: Term, free):
+def _canonical_key(t: Term, free, skip: int | None = None):
     """Terms equal up to the names of their summed indices (and the order of their factors)
-    have one key: the least relabelling over the summed indices' orders (few per term)."""
+    have one key: the least relabelling over the summed indices' orders (few per term). With
+    `skip`, that factor counts by its shape and indices only."""
     import itertools
     summed = sorted(({i for _, idx in t.factors for i in idx} |
                      {i for d in t.deltas for i in d}) - set(free))
@@ -273,7 +340,8 @@ def _canonical_key(t: Term, free):
 
         def n(i):
             return ("f", i) if i in free else name[i]
-        fs = tuple(sorted((hash(e), tuple(n(i) for i in idx)) for e, idx in t.factors))
+        fs = tuple(sorted((("*", e.shape) if q == skip else ("", hash(e)),
+                           tuple(n(i) for i in idx)) for q, (e, idx) in enumerate(t.factors)))
         ds = tuple(sorted(tuple(sorted((n(a), n(b)))) for a, b in t.deltas))
         key = (fs, ds)
         if best is None or key < best:
