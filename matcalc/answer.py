@@ -92,8 +92,8 @@ def _text_lines(d) -> list:
     lines += [f"  where {name} = {definition}" for name, definition in where]
     if d.form == "kron":
         lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂vec("
-                     f"{names[-1]})ᵀ of the derivative array {array}, vec row-major "
-                     f"(C order); {shapes}")
+                     f"{names[-1]})ᵀ of the derivative array {array}, {_vec_words(d)}; "
+                     f"{shapes}")
         differential = d.blocks[0].differential if d.blocks else None
         if differential is not None and len(str(differential)) < 120:
             lines.append(f"  {differential_operator(d.order)}({d.expr}) = {differential}")
@@ -138,3 +138,10 @@ def wrt_notes(q) -> list:
         notes.append(f"{w} does not appear in the expression ({known(names)}): the "
                      f"derivative by {w} is 0")
     return notes
+
+
+def _vec_words(d) -> str:
+    if d.question.vec == "column":
+        return ("vec column-major (Magnus & Neudecker, Fortran order; vec, kron and "
+                "commutation inside the formula keep their row-major meaning)")
+    return "vec row-major (C order)"

@@ -142,7 +142,8 @@ class Derivation:
                                 self.question.blocks[0] if self.question.mixed else self.wrt,
                                 self.var_shapes, order=self.order, layout=self.layout,
                                 methods=methods, sizes=sizes, seed=seed,
-                                mixed=self.question.mixed)
+                                mixed=self.question.mixed,
+                                vec=self.question.vec if self.form == "kron" else "row")
 
     def lambdify(self, backend: str = "numpy"):
         if backend != "numpy":
@@ -172,6 +173,7 @@ class Derivation:
             "shape": list(self.shape),
             "array_shape": list(self.array_shape),
             "layout": self.layout,
+            "vec": self.question.vec,
             "forms": _forms_dict(self),
             "steps": [s.to_dict() for s in self.steps],
         }
@@ -194,8 +196,8 @@ def _forms_dict(d) -> dict:
     if len(d.blocks) != 1:
         return out
     b = d.blocks[0]
-    if b.matrix is not None:
-        out[b.kind] = str(b.matrix)
+    if b.matrix is not None:                   # the Kronecker form in the vec order asked
+        out[b.kind] = str(d.result if d.form == b.kind else b.matrix)
     out["differential"] = str(b.differential) if b.differential is not None else "0"
     try:
         from .tensor.notation import einsum_text, index_text
@@ -231,6 +233,9 @@ def derive(text, wrt=None, shapes=None, order: int = 1, layout: str = "numerator
         raw = f.matrix_raw if chosen in ("matrix", "kron") else f.multilinear
         if chosen in ("matrix", "kron"):
             _assert_shape(result, q)
+        if chosen == "kron" and q.vec == "column":
+            from .colmajor import column_major
+            result = present(column_major(result, q))
         if result is None:                        # the derivative is 0
             from .tree import zeros
             result = zeros(q.expr.shape)

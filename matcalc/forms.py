@@ -151,11 +151,9 @@ def _from_index(f: Forms, q, rb) -> None:
 
 def _paper_shaped(yshape, rounds) -> bool:
     """Where the paper's (and the Cookbook's) conventions give a matrix: y and x scalars or
-    vectors at order 1, a scalar's gradient by a matrix, a scalar's Hessian by a vector."""
-    xs = [s for _, s in rounds]
-    if len(xs) == 1:
-        return rank(yshape) + rank(xs[0]) <= 2
-    return len(xs) == 2 and rank(yshape) == 0 and all(rank(s) <= 1 for s in xs)
+    vectors at order 1, a scalar's gradient by a matrix, a scalar's Hessian by a vector, any
+    order by scalars (which add no axes): at most two axes in all."""
+    return rank(yshape) + sum(rank(s) for _, s in rounds) <= 2
 
 
 def _merged(L: Expr | None, rb):

@@ -63,6 +63,7 @@ class Case:
     form: str = "auto"           # how the answer is asked for (matrix kron differential index)
     mixed: bool = False          # wrt names successive rounds: ∂²f/∂x∂y
     sym: str = "sym"             # the convention by a symmetric variable
+    vec: str = "row"             # the vec order of a Kronecker form (row, column)
     printed: str = ""            # the answer as printed, where no text can state it (a
                                  # differential, an index form): compared as text
 
@@ -113,7 +114,8 @@ def _params(test: str) -> list:
 @functools.lru_cache(maxsize=None)
 def derived(case: Case):
     return matcalc.derive(case.expr, case.wrt, shapes=case.shapes, order=case.order,
-                          layout=case.layout, form=case.form, mixed=case.mixed, sym=case.sym)
+                          layout=case.layout, form=case.form, mixed=case.mixed, sym=case.sym,
+                          vec=case.vec)
 
 
 def printed(d) -> str:
@@ -180,7 +182,7 @@ def test_expected_form_is_true(case):
     shapes = {k: decl(v, k) for k, v in case.shapes.items()}
     report = check_derivative(expr, expected, case.wrt, shapes, order=case.order,
                               layout=case.layout, sizes=_sizes_for(case, expected),
-                              mixed=case.mixed)
+                              mixed=case.mixed, vec=case.vec)
     assert report.passed, f"{case.name}: {case.expect}\n{report}"
 
 

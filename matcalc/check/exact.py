@@ -70,7 +70,7 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
         with _time_limit(EXACT_TIME_LIMIT):
             symbols = entry_symbols(problem.shapes, sizes)
             Y = to_sympy_explicit(problem.expr, sizes, symbols)
-            if problem.form is not None or problem.mixed:
+            if problem.form is not None or problem.mixed or problem.vec == "column":
                 arr = problem.closed_array(
                     lambda e: to_sympy_explicit(e, sizes, symbols), sizes, SympyLike(), S, T)
                 closed = list(arr.reshape(-1))

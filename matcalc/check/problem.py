@@ -32,7 +32,7 @@ KINK_MARGIN = 1e-3            # |argument| of step/max/abs/sign/log/… at a num
 class Problem:
     """What is checked: input, closed form, variables and conventions, at symbolic sizes."""
 
-    def __init__(self, expr, result, wrt, var_shapes, order, layout, mixed=False):
+    def __init__(self, expr, result, wrt, var_shapes, order, layout, mixed=False, vec="row"):
         from ..api import parse
         declared = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
         self.expr = parse(expr, declared) if isinstance(expr, str) else expr
@@ -40,7 +40,7 @@ class Problem:
         self.form = result if hasattr(result, "terms") else None
         self.result = parse(result, declared) if isinstance(result, str) else \
             (None if self.form is not None else result)
-        self.mixed = mixed
+        self.mixed, self.vec = mixed, vec
         self.names = [wrt] if isinstance(wrt, str) else list(wrt)
         self.order, self.layout = int(order), layout
         if self.order < 1 or layout not in ("numerator", "denominator"):
@@ -97,7 +97,7 @@ class Problem:
         from ..conventions import to_array
         if self.mixed:                        # ∂²f/∂x∂y: the matrix form reshaped, C order
             return np_like.reshape(value_of(self.result), S + T)
-        return to_array(value_of(self.result), S, T, self.order, self.layout)
+        return to_array(value_of(self.result), S, T, self.order, self.layout, self.vec)
 
 
 def assign_sizes(names, defaults: dict, user: dict | None) -> dict:
