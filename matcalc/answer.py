@@ -13,9 +13,11 @@ from .errors import UsageError
 from .sizes import format_decl, format_dim, format_shape
 
 
-def operator(wrt, order: int) -> str:
-    """∂/∂x, ∂²/∂x², ∂/∂(x, y)."""
-    if len(wrt) > 1 and len(wrt) == order and len(set(wrt)) > 1:     # a mixed partial
+def operator(wrt, order: int, mixed: bool = False) -> str:
+    """∂/∂x, ∂²/∂x², ∂/∂(x, y), ∂²/∂(x, y)², and the mixed ∂²/∂x∂y."""
+    if mixed and len(set(wrt)) == 1:
+        wrt = wrt[:1]
+    elif mixed:
         sup = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
         return f"∂{sup}/" + "".join(f"∂{w}" for w in wrt)
     var = wrt[0] if len(wrt) == 1 else "(" + ", ".join(wrt) + ")"
@@ -88,11 +90,11 @@ def _text_lines(d) -> list:
         return [index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
                 f"  einsum: {einsum_text(d.index)}",
                 f"  the array has shape {array}; {shapes}"]
-    lines = [f"{operator(names if d.question.mixed else d.wrt, d.order)} {d.expr} = {main}"]
+    lines = [f"{operator(names, d.order, d.question.mixed)} {d.expr} = {main}"]
     lines += [f"  where {name} = {definition}" for name, definition in where]
     if d.form == "kron":
-        lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂vec("
-                     f"{names[-1]})ᵀ of the derivative array {array}, {_vec_words(d)}; "
+        lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂"
+                     f"{_by(d, names)}ᵀ of the derivative array {array}, {_vec_words(d)}; "
                      f"{shapes}")
         differential = d.blocks[0].differential if d.blocks else None
         if differential is not None and len(str(differential)) < 120:
@@ -145,3 +147,12 @@ def _vec_words(d) -> str:
         return ("vec column-major (Magnus & Neudecker, Fortran order; vec, kron and "
                 "commutation inside the formula keep their row-major meaning)")
     return "vec row-major (C order)"
+
+
+def _by(d, names) -> str:
+    """What a Kronecker form's columns run over: vec(X), or the concatenation (vec(W), x)."""
+    def one(n):
+        return f"vec({n})" if 1 not in d.var_shapes[n] else n
+    if len(d.wrt) > 1 and not d.question.mixed:
+        return "(" + ", ".join(one(n) for n in d.wrt) + ")"
+    return f"vec({names[-1]})"

@@ -295,8 +295,9 @@ def _rounds(blocks) -> list:
 
 
 def _joint(q: Question, blocks, trace, record) -> Derivation:
-    """By several variables at once (their concatenation): the blocks side by side, in the
-    vector case of order 1 (the paper's R-J4); else each block is printed apart."""
+    """By several variables at once (their concatenation): the Jacobian blocks side by side
+    (the paper's R-J4; a matrix variable enters as its row-major vec), or a scalar's joint
+    Hessian as the block matrix [∂²f/∂a∂b] of the mixed partials."""
     if q.order == 1 and all(b.matrix is not None for b in blocks) and \
             all(q.shapes[n][1] == 1 for n in q.wrt) and q.expr.shape[1] == 1:
         raw = mk("hcat", *(b.matrix_raw for b in blocks))
@@ -304,11 +305,45 @@ def _joint(q: Question, blocks, trace, record) -> Derivation:
         if transposes(q.expr.shape, q.wrt_shapes, q.layout):
             result = simplify(mk("T", result), record, q.rulebook)
         return Derivation(q, present(result), raw, trace, "matrix", blocks)
-    raise UnsupportedError("by several variables at once, matcalc puts the Jacobians side by "
-                           "side when the expression and every variable are scalars or "
-                           "columns; otherwise take them one at a time", label="multi-wrt",
-                           hint="derive by each variable, or mixed=True (--mixed) for "
-                                "∂²f/∂x∂y")
+    if q.order > 2 or (q.order == 2 and q.expr.shape != SCALAR):
+        raise UnsupportedError("by several variables at once, matcalc writes Jacobians and a "
+                               "scalar's Hessian (in blocks); a higher derivative by several "
+                               "variables is the set of its mixed partials",
+                               label="multi-wrt", hint="take each block with mixed=True "
+                                                       "(--mixed), e.g. wrt=['x', 'y', 'x']")
+    missing = [names for b, names in zip(blocks, q.blocks) if b.matrix is None]
+    if missing:
+        why = blocks[q.blocks.index(missing[0])].why_not
+        raise UnsupportedError(f"the block by {', '.join(missing[0])} has no matrix form "
+                               f"({why})", label="multi-wrt",
+                               hint="take the blocks one at a time (mixed=True) and use "
+                                    "form='differential' or 'index'")
+    parts = [_as_jacobian(b.matrix_raw, q, names) for b, names in zip(blocks, q.blocks)]
+    k = len(q.wrt)
+    if q.order == 1:
+        raw = mk("hcat", *parts)
+    else:
+        raw = mk("vcat", *(mk("hcat", *parts[i * k:(i + 1) * k]) for i in range(k)))
+    if q.layout == "denominator":
+        raise UsageError("the denominator layout transposes a Jacobian of vectors; by "
+                         "several variables with a matrix among them the derivative is "
+                         "arranged by the vec convention", label="bad-layout",
+                         hint="use the numerator layout")
+    result = simplify(raw, record, q.rulebook)
+    return Derivation(q, present(result), raw, trace, "kron", blocks)
+
+
+def _as_jacobian(m, q: Question, names):
+    """A block in the vec/Kronecker convention, count(y)·count(a) × count(b): a gradient by
+    a matrix (the Cookbook's matrix of X's shape) becomes the row vec(G)ᵀ, a matrix's
+    derivative by a scalar the column vec(·)."""
+    from .sizes import count
+    last = count(q.shapes[names[-1]])
+    if same_size(m.shape[1], last) and (m.shape[0] == 1 or m.shape[1] != 1 or last == 1):
+        return m
+    if last == 1:
+        return mk("vec", m)
+    return mk("T", mk("vec", m))
 
 
 def _assert_shape(result, q: Question) -> None:

@@ -1,5 +1,6 @@
 """Random well-shaped expressions of every shape — scalars, vectors and matrices — derived by
-any variable (vector or matrix), at orders 1 to 3, and as mixed partials ∂²f/∂x∂y, each
+any variable (vector or matrix), at orders 1 to 3, as mixed partials ∂²f/∂x∂y and by two
+variables at once (Jacobians side by side, a scalar's joint Hessian in blocks), each
 proved by the checker (numerically; the index form's array against central differences).
 No well-typed question may be refused: a tensor-valued derivative always has a form (the
 Kronecker matrix, the differential or the index form).  CI runs a few hundred examples;
@@ -30,10 +31,13 @@ def problems(draw):
     present = sorted({v for v in NAME.findall(text) if v in SHAPES})
     if not present:
         present = sorted(SHAPES)
-    kind = draw(st.sampled_from(["first", "first", "second", "third", "mixed"]))
+    kind = draw(st.sampled_from(["first", "first", "second", "third", "mixed", "joint"]))
     wrt = draw(st.sampled_from(present))
     if kind == "mixed":
         return text, [wrt, draw(st.sampled_from(present))], 2, True
+    if kind == "joint":               # by the concatenation of two variables
+        other = draw(st.sampled_from(sorted(set(SHAPES) - {wrt})))
+        return text, [wrt, other], 2 if shape == (1, 1) else 1, False
     order = {"first": 1, "second": 2, "third": 3}[kind]
     if order == 3 and (shape != (1, 1) or SHAPES[wrt] not in ("scalar", "n")):
         order = 2                       # third derivatives of scalars by vectors (array size)
