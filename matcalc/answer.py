@@ -144,8 +144,8 @@ def wrt_notes(q) -> list:
 
 def _vec_words(d) -> str:
     if d.question.vec == "column":
-        return ("vec column-major (Magnus & Neudecker, Fortran order; vec, kron and "
-                "commutation inside the formula keep their row-major meaning)")
+        return ("vec column-major (Magnus & Neudecker; vec and commutation inside the "
+                "formula stay row-major)")
     return "vec row-major (C order)"
 
 
