@@ -159,7 +159,7 @@ def test_code_shape(expr, wrt, shapes, order, present, absent):
     ("x' @ (A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "", "A + B"),
     ("sum((A - B) @ x)", "A", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "B @ x", "A - B"),
     # a scalar factor of the matrix scales the product: 2 (xᵀ A), not (2 A) x
-    ("x' @ (2*A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "2 * (x @ A)", "2 * A"),
+    ("x' @ (2*A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "2.0 * (x @ A)", "2.0 * A"),
     # a chain takes the vector first: A (B x), never (A B) x
     # (Python's @ is left-associative: `np.ones(n) @ A @ B` takes the vector first too)
     ("sum(A @ B @ x)", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "A @ (B @ x)", "(A @ B)"),

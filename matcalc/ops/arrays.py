@@ -143,7 +143,8 @@ register(
     Op("kron", "linear", 2, names=("kron",), shape="kron", numpy=lambda np, a, b: np.kron(a, b),
        sympy=lambda sp, a, b: sp.kronecker_product(a, b),
        sympy_matrix=lambda b, x, y: b.M.KroneckerProduct(x, y) if b.is_mat(x) and
-       b.is_mat(y) else x * y, code={"numpy": "np.kron", "pytorch": "torch.kron",
+       b.is_mat(y) else x * y, code={"numpy": "np.kron",   # torch.kron views: contiguous operands
+                                     "pytorch": "torch.kron(({0}).contiguous(), ({1}).contiguous())",
                                      "jax": "jnp.kron"}, doc="Kronecker product kron(A, B)"),
     Op("vcat", "linear", None, names=("vcat",), shape="vcat",
        numpy=lambda np, *a: np.vstack(a), sympy=lambda sp, *a: sp.Matrix.vstack(*a),

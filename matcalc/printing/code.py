@@ -261,9 +261,11 @@ class CodePrinter:
         return Val(self.var_code.get(e.value, e.value))
 
     def _num(self, e):
+        """A float literal (`2.0`, never `2`): library functions refuse ints (torch.sigmoid,
+        jax.nn.sigmoid, torch.clamp) and NumPy refuses an integer to a negative power."""
         v: Fraction = e.value
         if v.denominator == 1:
-            s = str(v.numerator)
+            s = f"{v.numerator}.0"
         elif (v * 2 ** 60).denominator == 1 or len(repr(float(v))) < 12:
             s = repr(float(v))
         else:
@@ -302,7 +304,11 @@ class CodePrinter:
 
     def _pow(self, e):
         va, vb = self.emit(e.args[0]), self.emit(e.args[1])
-        return Val(f"{p(self.dense(va, e.args[0].shape), ATOM)} ** {p(vb, UNARY)}", POW)
+        x = e.args[1]
+        if x.op == "num" and x.value.denominator == 1:     # x ** 2, x ** -1: an int exponent
+            vb = Val(str(x.value.numerator), UNARY if x.value < 0 else ATOM, const=True)
+        return Val(f"{p(self.dense(va, e.args[0].shape), ATOM)} ** {p(vb, UNARY)}", POW,
+                   const=va.const and vb.const)
 
     def _max(self, e):
         return self._extremum(e, "max")
@@ -312,6 +318,8 @@ class CodePrinter:
 
     def _extremum(self, e, key):
         va, vb = (self.dense(self.emit(a), a.shape) for a in e.args)
+        if va.const and vb.const:                         # two Python numbers
+            return Val(f"{key}({va.code}, {vb.code})", const=True)
         if self.backend == "pytorch" and (va.const or vb.const):
             c, x = (va, vb) if va.const else (vb, va)
             bound = {"max": "min", "min": "max"}[key]     # max(x, c) = clamp(x, min=c)
