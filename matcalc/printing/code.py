@@ -89,7 +89,7 @@ class CodePrinter:
             if self.uses.get(e, 0) > 1 and not _trivial(v.code):
                 name = self.fresh()
                 self.lines.append(f"{name} = {v.code}")
-                v = Val(name, ATOM, v.kind)
+                v = Val(name, ATOM, v.kind, v.const)
             hit = self.memo[e] = v
         return hit
 
@@ -283,6 +283,13 @@ class CodePrinter:
 
     def _eye(self, e):
         return self.call("eye", self.dim(e.shape[0]))
+
+    def _embed(self, e):
+        """E[i, j] = 1 where i = j + offset: a block's place in a literal (index forms)."""
+        rows, cols = e.shape
+        code = self.fn["embed"].format(self.dim(rows), self.dim(cols), self.dim(e.value))
+        k = rank(e.shape)
+        return Val(code) if k == 2 else self.call("reshape", code, "()" if k == 0 else "(-1,)")
 
     # arithmetic
     def _binary(self, e, sym, prec):
