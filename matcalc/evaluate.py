@@ -16,6 +16,7 @@ import math
 from .conventions import numpy_shape, to_array, wrt_shape
 from .errors import CheckError, ShapeError
 from .ops import REGISTRY
+from .printing.reorder import removable_zero_division
 from .sizes import parse_decl, resolve_dim, resolve_shape
 
 
@@ -182,6 +183,16 @@ def _matmul(ev, node):
     return a @ b
 
 
+def _div(ev, node):
+    """a / b; a removable 0/0 (a step(·) factor over something that vanishes with it) is its
+    limit, 0 — as in the exported code (printing/reorder.removable_zero_division)."""
+    out = _generic(ev, node)
+    if removable_zero_division(node):
+        a, b = (_dense(ev.value(x)) for x in node.args)
+        out = ev.np.where((a == 0) & (b == 0), 0.0, out)
+    return out
+
+
 def _diag(ev, node):
     a = ev.value(node.args[0])
     r, c = node.args[0].shape
@@ -207,7 +218,7 @@ def _through_diag(ev, node):
     return _generic(ev, node)
 
 
-_SPECIAL = {"mul": _mul, "matmul": _matmul, "diag": _diag, "neg": _through_diag,
+_SPECIAL = {"mul": _mul, "div": _div, "matmul": _matmul, "diag": _diag, "neg": _through_diag,
             "T": _through_diag, "inv": _through_diag, "sum": _through_diag,
             "tr": _through_diag}
 

@@ -21,7 +21,7 @@ from ..errors import PrintError
 from ..ops import REGISTRY
 from ..sizes import _monomials
 from .backends import BACKENDS
-from .reorder import PRODUCTS, order_products, rank
+from .reorder import PRODUCTS, order_products, rank, removable_zero_division
 
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 50
 
@@ -307,6 +307,10 @@ class CodePrinter:
         return self._binary(e, "-", ADD)
 
     def _div(self, e):
+        if removable_zero_division(e):       # 0/0 there is its limit, 0 (reorder.py)
+            self.helpers.add("_div0")
+            va, vb = (self.dense(self.emit(a), a.shape) for a in e.args)
+            return Val(f"_div0({va.code}, {vb.code})")
         return self._binary(e, "/", MUL)
 
     def _pow(self, e):
@@ -361,7 +365,37 @@ class CodePrinter:
         return self.call(e.op, self.arg(self.dense(v, e.args[0].shape)))
 
     def _ewise(self, e):
+        if e.op == "log":
+            stable = self._stable_log(e.args[0])
+            if stable is not None:
+                return stable
         return self.call(e.op, self.arg(self.dense(self.emit(e.args[0]), e.args[0].shape)))
+
+    def _value(self, e) -> str:
+        return self.arg(self.dense(self.emit(e), e.shape))
+
+    def _stable_log(self, x):
+        """log(1 + exp(u)) = softplus(u), log(sigmoid(u)) = -softplus(-u),
+        log(1 - sigmoid(u)) = -softplus(u), log(1 + u) = log1p(u), log(softmax(z)) = the
+        log-softmax: no overflow to inf at a margin of 1000, no log(0)."""
+        def one(t):
+            return t.op == "ones" or (t.op == "num" and t.value == 1)
+        if x.op == "sigmoid":
+            return self.neg(self.call("softplus", self.neg(Val(self._value(x.args[0]))).code))
+        if x.op == "sub" and one(x.args[0]) and x.args[1].op == "sigmoid":
+            return self.neg(self.call("softplus", self._value(x.args[1].args[0])))
+        if x.op == "softmax":
+            z = self._value(x.args[0])
+            if self.backend == "jax":
+                return Val(f"jax.nn.log_softmax({z})")
+            return binop(Val(z), "-", self.call("logsumexp", z), ADD)
+        if x.op == "add" and (one(x.args[0]) or one(x.args[1])):
+            u = x.args[1] if one(x.args[0]) else x.args[0]
+            if u.op == "exp":
+                return self.call("softplus", self._value(u.args[0]))
+            if u.shape == x.shape:
+                return self.call("log1p", self._value(u))
+        return None
 
     def _unvec(self, e):
         v = self.dense(self.emit(e.args[0]), e.args[0].shape)
