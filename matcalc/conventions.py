@@ -56,8 +56,8 @@ def matrix_form_shape(yshape, xshapes, order: int, layout: str):
     cx = count(n) if n is not None else _total([count(s) for s in xshapes])
     if order == 1 and n is not None and rank(yshape) == 0 and rank(n) == 2:
         want = tuple(n)                               # the Cookbook gradient
-    elif order == 1 and n is not None and rank(n) == 0:
-        want = tuple(yshape)                          # by a scalar: y's own shape
+    elif n is not None and rank(n) == 0:
+        want = tuple(yshape)                          # by a scalar (any order): y's own shape
     else:
         rows = count(yshape)
         for _ in range(order - 1):

@@ -12,7 +12,7 @@ written here.
 from __future__ import annotations
 
 from ..tensor.arrays import einsum_spec
-from .code import ATOM, MUL, Val
+from .code import ATOM, MUL, Val, p
 from .reorder import pull_negations
 
 
@@ -60,6 +60,9 @@ def emit_index_form(pr, value_expr, form, out: str) -> None:
 
     terms = []
     for t in form.terms:
+        # scalar factors multiply the term outside the einsum (torch.einsum takes tensors)
+        scalars = [pr.prepare(factors[e]) for e, idx in t.factors if not idx]
+        t = type(t)(t.coef, tuple((e, idx) for e, idx in t.factors if idx), t.deltas)
         spec, ops = einsum_spec(t, out_idx)
         codes = [operand(op) for op in ops]
         ins, result = spec.split("->")
@@ -70,6 +73,9 @@ def emit_index_form(pr, value_expr, form, out: str) -> None:
         else:
             extra = ", optimize=True" if pr.backend == "numpy" and len(codes) > 2 else ""
             code = f"{pr.fn['einsum']}('{spec}', {', '.join(codes)}{extra})"
+        for tree in scalars:
+            v = pr.dense(pr.emit(tree), tree.shape)
+            code = v.code if code is None else f"{p(v, MUL)} * {code}"
         c = float(t.coef)
         if code is None:
             terms.append(Val(_coef(t.coef), ATOM, const=True))
