@@ -381,7 +381,9 @@ class CodePrinter:
         def one(t):
             return t.op == "ones" or (t.op == "num" and t.value == 1)
         if x.op == "sigmoid":
-            return self.neg(self.call("softplus", self.neg(Val(self._value(x.args[0]))).code))
+            u = x.args[0]
+            minus_u = self.neg(self.dense(self.emit(u), u.shape))     # keeps precedence
+            return self.neg(self.call("softplus", self.arg(minus_u)))
         if x.op == "sub" and one(x.args[0]) and x.args[1].op == "sigmoid":
             return self.neg(self.call("softplus", self._value(x.args[1].args[0])))
         if x.op == "softmax":
