@@ -67,3 +67,58 @@ def test_functions_of_constants_export(f, c):
     "a * step(2 - 3)", "max(a, 2) + min(3, a)", "a * 2^3", "a / 4", "2^a"])
 def test_constant_subexpressions_export(text):
     exported_vs_lambdify(matcalc.derive(text, "a"))
+
+
+LOGISTIC = "sum(log(1 + exp(-y ⊙ (X @ w))))"
+CROSS_ENTROPY = "-(y' @ log(sigmoid(X @ w)) + (1 - y)' @ log(1 - sigmoid(X @ w)))"
+
+
+@pytest.mark.parametrize("text", [LOGISTIC, CROSS_ENTROPY])
+def test_exported_losses_are_finite_at_a_margin_of_1000(text):
+    # np.log(1 + np.exp(1000)) is inf: the export writes logaddexp / softplus forms
+    d = matcalc.derive(text, "w", shapes={"X": "m,n", "y": "m"})
+    X, w = np.array([[1000.0, 0.0], [-1000.0, 0.0]]), np.array([1.0, 0.0])
+    y = np.array([-1.0, -1.0]) if text == LOGISTIC else np.array([0.0, 1.0])
+    for backend in [b for b, reason in BACKENDS.items() if reason is None]:
+        ns = load_module(export(d, backend))
+        value = float(np.asarray(ns["f_and_grad"](y, X, w)[0]))
+        want = 1000.0 if text == LOGISTIC else 2000.0
+        assert np.isfinite(value) and abs(value - want) < 1e-6, (backend, value)
+
+
+def test_jax_export_uses_log_softmax():
+    d = matcalc.derive("-y' @ log(softmax(z))", "z", shapes={"y": "n", "z": "n"})
+    assert "jax.nn.log_softmax(z)" in export(d, "jax")
+    value_line = next(ln for ln in export(d, "numpy").splitlines() if "value = " in ln)
+    assert "np.log(" not in value_line and "_logsumexp(z)" in value_line
+
+
+@pytest.mark.parametrize("text,wrt,kw", [
+    ("sum(exp(x))", ["x"], {"order": 3}),
+    ("(x' @ A @ x)^2", ["x"], {"order": 3}),
+    ("tanh(W @ x)", ["W", "x"], {"mixed": True}),
+    ("det(A)", ["A"], {"order": 2}),
+    ("tanh(W @ x)", ["W"], {}),
+])
+def test_with_check_handles_any_order_and_mixed_partials(text, wrt, kw):
+    shapes = {"x": "n", "A": "n,n", "W": "m,n"}
+    d = matcalc.derive(text, wrt if len(wrt) > 1 else wrt[0], shapes=shapes, **kw)
+    src = export(d, with_check=True)
+    env = inputs(d)
+    fname = function_name(d)[0]
+    assert load_module(src)[f"check_{fname}"](*[env[a] for a in _arguments(d)]) < 1e-5
+    wrong = src.replace(f"    return value, {function_name(d)[1]}",
+                        f"    return value, 1.001 * {function_name(d)[1]}")
+    assert load_module(wrong)[f"check_{fname}"](*[env[a] for a in _arguments(d)]) > 1e-5
+    with pytest.raises(SystemExit) as exit_:
+        load_module(src, "__main__")
+    assert exit_.value.code == 0
+
+
+def test_tensor_exports_never_build_kron_or_a_dense_diagonal():
+    d = matcalc.derive("tanh(W @ x)", "W", shapes={"W": "m,n", "x": "n"})
+    assert d.form == "kron"
+    for backend in ("numpy", "pytorch", "jax"):
+        src = export(d, backend).split("def f_and_grad")[1]
+        assert "kron" not in src.split('"""')[2] and "diag(" not in src.split('"""')[2]
+        assert "einsum(" in src

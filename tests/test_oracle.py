@@ -73,9 +73,10 @@ W, V = Var("W", ("m", "n")), Var("V", ("n", "m"))
 INT = (("n", "3"), ("m", "2"))                     # integer sizes: n = 3, m = 2
 
 
-def _p(expr, wrt, order=1, layout="numerator", n=3, m=2, tokens=None):
+def _p(expr, wrt, order=1, layout="numerator", n=3, m=2, tokens=None, form="auto",
+       mixed=False):
     return Problem(expr, (wrt,) if isinstance(wrt, str) else tuple(wrt), order, layout,
-                   (("n", n), ("m", m)), tokens or (("n", "n"), ("m", "m")))
+                   (("n", n), ("m", m)), tokens or (("n", "n"), ("m", "m")), form, mixed)
 
 
 def _abs(e):
@@ -115,6 +116,40 @@ REGRESSIONS = [
                                               Op("matmul", (Op("min", (W, W)), x)))), "W"),
      {"x": np.array([0.5, -0.3, 0.2]), "W": np.arange(6.0).reshape(2, 3) / 10 - 0.2}),
 ]
+c, b = Var("c", SCALAR), Var("b", SCALAR)
+B, K, U = Var("B", ("n", "n")), Var("K", ("m", "n")), Var("u", ("m", 1))
+REGRESSIONS += [
+    # oracle, after the first fixes: Σ_pq A_pq was dropped reading the index form back
+    ("sum-kron-by-the-right-factor", _p(Op("sum", (Op("kron", (A, B)),)), "B", n=2),
+     {"A": np.array([[2.0, 1.0], [0.5, 3.0]]), "B": np.eye(2)}),
+    # a matrix by a scalar, order 2: y's shape (the convention), not count(y)×1
+    ("matrix-by-scalar-order-2", _p(Op("mul", (W, Op("pow", (a,), 3.0))), "a", order=2),
+     {"W": np.arange(6.0).reshape(2, 3), "a": 0.7}),
+    # tensor forms exported (a PrintError before: no code for the differential)
+    ("export-transpose-by-itself", _p(Op("T", (V,), "'"), "V", tokens=INT),
+     {"V": np.arange(6.0).reshape(3, 2)}),
+    ("export-det-hessian", _p(Op("det", (A,)), "A", order=2, n=2),
+     {"A": np.array([[3.0, 1.0], [0.5, 2.0]])}),
+    ("export-differential-form-by-a-scalar",
+     _p(Op("mul", (a, Op("fn", (x,), "tanh"))), "a", form="differential"),
+     {"a": 0.7, "x": np.array([0.5, -0.3, 0.2])}),
+    ("export-index-form-constant-term", _p(b, "b", form="index"), {"b": 0.5}),
+    ("export-index-form-mean", _p(Op("mean", (U,)), "u", form="index"),
+     {"u": np.array([0.2, 0.8])}),
+    # log(sigmoid(u - 2)) as -softplus(-(u - 2)): the sign of the whole argument
+    ("export-stable-log-sigmoid", _p(Op("fn", (Op("fn", (Op("sub", (U, Num(2.0))),),
+                                                   "sigmoid"),), "log"), "u"),
+     {"u": np.array([-0.9635, 0.0775])}),
+    # order 3 and mixed partials, exported as einsum terms
+    ("order-3-by-a-vector", _p(Op("sum", (Op("fn", (x,), "exp"),)), "x", order=3),
+     {"x": np.array([0.5, -0.3, 0.2])}),
+    ("mixed-partial-matrix-vector", _p(Op("fn", (Op("matmul", (W, x)),), "tanh"), ("W", "x"),
+                                       order=2, mixed=True, tokens=INT),
+     {"W": np.arange(6.0).reshape(2, 3) / 10, "x": np.array([0.5, -0.3, 0.2])}),
+    ("mixed-partial-kron-form", _p(Op("matmul", (Op("matmul", (Op("T", (x,), "'"), A)), x)),
+                                   ("x", "A"), order=2, mixed=True, form="kron"),
+     {"x": np.array([0.5, -0.3, 0.2]), "A": np.eye(3) + 0.1}),
+]
 # oracle: integer constants reach the PyTorch / JAX exports (torch.clamp of ints; JAX's
 # logistic refuses int64): (id, problem, point, backend)
 BACKEND_REGRESSIONS = [
@@ -127,6 +162,10 @@ BACKEND_REGRESSIONS = [
     ("pytorch-sigmoid-of-float-constant",
      _p(Op("mul", (a, Op("fn", (Op("pow", (Num(1.5),), 2.0),), "sigmoid"))), "a"),
      {"a": 0.5}, "pytorch"),
+    # two constants: Python's min, not torch.minimum of floats
+    ("pytorch-min-of-constant-mins", _p(Op("mul", (a, Op("min", (Op("min", (Num(2.0), Num(2.0))),
+                                                               Op("min", (Num(2.0), Num(2.0))))))),
+                                        "a"), {"a": 0.5}, "pytorch"),
     # a row by a matrix inside a product: the PyTorch export crashes in .view
     ("pytorch-row-by-matrix-view", _p(Op("matmul", (Op("T", (x,), "'"),
                                                     Op("matmul", (V, W)))), "V", tokens=INT),
