@@ -6,7 +6,7 @@
 * a SymPy encoding built by hand with constructors (`MatrixSymbol`, `Trace`, `HadamardProduct`,
   ...; never `sympify` of a string), and where easy a tensorgrad encoding.
 
-Arrays follow DESIGN §3: a scalar is a float, a vector is 1-D, a matrix 2-D.
+Arrays follow docs/design.md §6: a scalar is a float, a vector is 1-D, a matrix 2-D.
 """
 from __future__ import annotations
 

@@ -3,9 +3,11 @@ equation, the shared parts named, the shapes line — and the notes about the qu
 (a variable that does not occur).  The command line and the server print this one text.
 
 Owns: `text_answer(d) -> str`, `wrt_notes(question) -> list[str]`, `operator(wrt, order)`,
-`format_var_shapes`.
+`format_var_shapes` (inferred shapes after the word 'inferred').
 """
 from __future__ import annotations
+
+import difflib
 
 from .errors import UsageError
 from .sizes import format_decl, format_dim, format_shape
@@ -23,12 +25,22 @@ def operator(wrt, order: int) -> str:
     return f"∂{sup}/∂{var}{sup}"
 
 
-def format_var_shapes(var_shapes) -> str:
+def format_var_shapes(var_shapes, declared=None) -> str:
     """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax, × for
-    matrices)."""
-    out = [f"{name}: {format_decl(shape).replace(',', '×')}"
-           for name, shape in var_shapes.items()]
-    return ", ".join(out) if out else "no variables"
+    matrices); with `declared` (names), the inferred shapes follow the word 'inferred':
+    'X: N×n; inferred w: n, b: scalar'."""
+    def one(name, shape):
+        return f"{name}: {format_decl(shape).replace(',', '×')}"
+    if not var_shapes:
+        return "no variables"
+    if declared is None:
+        return ", ".join(one(n, s) for n, s in var_shapes.items())
+    given = [one(n, s) for n, s in var_shapes.items() if n in declared]
+    guessed = [one(n, s) for n, s in var_shapes.items() if n not in declared]
+    parts = [", ".join(given)] if given else []
+    if guessed:
+        parts.append("inferred " + ", ".join(guessed))
+    return "; ".join(parts)
 
 
 def differential_operator(order: int) -> str:
@@ -41,7 +53,7 @@ def text_answer(d) -> str:
     how its form is arranged, and shows its differential too."""
     main, where = d.display()
     names = d.question.blocks[0] if d.question.mixed else d.wrt
-    shapes = format_var_shapes(d.var_shapes)
+    shapes = format_var_shapes(d.var_shapes, d.question.declared)
     array = "×".join(format_dim(x, grouped=True) for x in d.array_shape) or "scalar"
     if d.form == "differential":
         lines = [f"{differential_operator(d.order)}({d.expr}) = {main}"]
@@ -68,9 +80,23 @@ def text_answer(d) -> str:
     return "\n".join(lines)
 
 
+def did_you_mean(name: str, names) -> str | None:
+    names = sorted(names)
+    same = [n for n in names if n.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def known(names) -> str:
+    return ("its variables are " + ", ".join(sorted(names))) if names else \
+        "it has no variables"
+
+
 def wrt_notes(q) -> list:
-    """A variable of `wrt` absent from the expression is a note (its derivative is 0), unless
-    it is part of a name written together with another (`x'Ax` by A): that is an error."""
+    """A variable of `wrt` absent from the expression is a note (its derivative is 0: d/dx 99
+    = 0 is the paper's first example) — unless it is part of a name written together with
+    another (`x'Ax` by A) or nearly a name the expression has (`--wrt X` for `x`): those are
+    errors that say what was meant."""
     from .reading import run_together
     names = q.expr.free_vars()
     notes = []
@@ -82,8 +108,11 @@ def wrt_notes(q) -> list:
                                  text=q.text, span=(0, len(q.text)), label="unknown-wrt",
                                  hint=f"'{n}' is read as one name; write {' '.join(parts)} "
                                       f"(or {' @ '.join(parts)}) for the product")
-        known = ("its variables are " + ", ".join(sorted(names))) if names else \
-            "it has no variables"
-        notes.append(f"{w} does not appear in the expression ({known}): the derivative by "
-                     f"{w} is 0")
+        close = did_you_mean(w, names)
+        if close is not None:
+            raise UsageError(f"--wrt {w}: {w} does not appear in the expression "
+                             f"({known(names)})", label="unknown-wrt",
+                             hint=f"did you mean --wrt {close}? (names are case-sensitive)")
+        notes.append(f"{w} does not appear in the expression ({known(names)}): the "
+                     f"derivative by {w} is 0")
     return notes

@@ -29,6 +29,7 @@ import math
 from .sizes import SCALAR, count, mul_sizes, resolve_dim, resolve_shape
 
 LAYOUTS = ("numerator", "denominator")
+FORMS = ("auto", "matrix", "kron", "differential", "index")   # how an answer may be written
 
 
 def rank(shape) -> int:

@@ -14,46 +14,16 @@ promise (`conventions.matrix_form_shape`) — else InternalError.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 
 from .conventions import matrix_form_shape, transposes
 from .engine import Engine
 from .errors import InternalError, MatcalcError, UnsupportedError, UsageError
 from .forms import compute
+from .trace import Part, Trace  # noqa: F401  (Part: part of the public trace)
 from .question import Question
 from .shaperules import mk
 from .simplify import present, simplify
 from .sizes import SCALAR, format_shape, same_size
-
-
-@dataclass
-class Part:
-    """One derivative by one variable: what was differentiated, by which engine, what was
-    read off its differential (before simplification) and how (scalar|forward|reverse)."""
-    engine: Engine
-    y: object
-    raw: object
-    how: str
-    label: str = "y"
-
-
-@dataclass
-class Trace:
-    """What the derivation did: its rounds (one per order, each a Part per variable) and
-    every simplification (rule id, before, after) of the final closed form."""
-    rounds: list = field(default_factory=list)
-    simplifications: list = field(default_factory=list)
-    differentials: list = field(default_factory=list)   # the dᵏy chain's engines
-
-    @property
-    def engines(self) -> list:
-        return [p.engine for r in self.rounds for p in r] + self.differentials
-
-    def rules_used(self) -> set:
-        """Ids of every rule that took part: differentials, sweeps, simplifications."""
-        ids = {r.id for e in self.engines for r in e.used.values() if r is not None}
-        ids |= {r.id for e in self.engines for r, _ in e.trace}
-        return ids | {rid for rid, _, _ in self.simplifications}
 
 
 class Derivation:
@@ -119,8 +89,9 @@ class Derivation:
 
     @functools.cached_property
     def steps(self) -> list:
+        from .display import Steps
         from .steps import explain
-        return explain(self)
+        return Steps(explain(self))
 
     def steps_text(self) -> str:
         from .steps import steps_text
@@ -274,6 +245,8 @@ def _choose(q: Question, f) -> str:
         # short as the differential (first derivatives: up to 3×, as the vec convention is
         # what a Jacobian of a matrix is; higher orders: 1.5×); else the differential
         limit = 3 if q.order == 1 else 1
+        if q.order == 1 and f.matrix is not None and len(str(f.matrix)) <= 40:
+            limit = 40
         short = f.matrix is not None and (f.kind == "matrix" or f.differential is None or
                                           len(str(f.matrix)) <= limit *
                                           len(str(f.differential)))

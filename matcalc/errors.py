@@ -52,6 +52,12 @@ class UsageError(MatcalcError):
     kind = "usage error"
 
 
+class ArgumentError(UsageError, TypeError):
+    """A function matcalc made (`Derivation.lambdify()`) called with arguments missing,
+    unknown or given twice: a UsageError, and a TypeError as for any Python function."""
+    kind = "argument error"
+
+
 class RuleFileError(MatcalcError):
     kind = "rule file error"
 

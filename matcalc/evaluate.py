@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from .conventions import numpy_shape, to_array, wrt_shape
-from .errors import CheckError, ShapeError
+from .errors import ArgumentError, CheckError, ShapeError
 from .ops import REGISTRY
 from .printing.reorder import removable_zero_division
 from .sizes import parse_decl, resolve_dim, resolve_shape
@@ -232,8 +232,12 @@ def evaluate(expr, env: dict, sizes: dict | None = None):
 
 
 def lambdify(result, wrt, var_shapes, *, out_shape, layout="numerator", order=1):
-    """f(**arrays) -> the derivative array of shape S+T·order (conventions) from the closed
-    form `result`; `out_shape` is the 2-D shape of the differentiated expression."""
+    """f(*arrays, **arrays) -> the derivative array of shape S+T·order (conventions) from the
+    closed form `result`; `out_shape` is the 2-D shape of the differentiated expression.
+    Its parameters are the variables in the order of `var_shapes` (first appearance in the
+    expression, as the shape line prints them; then any other declared or wrt name), each
+    positional or keyword; those the closed form does not use may be left out.  A missing,
+    unknown or doubled argument is an `ArgumentError` (a UsageError and a TypeError)."""
     shapes = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
     for n in result.walk():
         if n.op == "var":
@@ -243,28 +247,80 @@ def lambdify(result, wrt, var_shapes, *, out_shape, layout="numerator", order=1)
     if missing:
         raise ShapeError(f"no shape for {', '.join(missing)}", label="missing-shape")
     out_shape = parse_decl(out_shape, "the output")
+    fname = "d_by_" + "_".join(names)
+    used = result.free_vars()
+    sig = _signature(list(shapes), used)
 
-    def derivative(**arrays):
+    def derivative(*args, **kwargs):
+        arrays = _bind(sig, fname, list(shapes), used, args, kwargs)
         env = {k: as_2d(v, shapes.get(k, (1, 1)), k) for k, v in arrays.items()}
         sizes = bind_sizes(shapes, env)
         value = Evaluator(env, sizes)(result)
         T = wrt_shape(names, shapes, sizes)
         return to_array(value, numpy_shape(out_shape, sizes), T, order, layout)
 
-    derivative.__name__ = "d_by_" + "_".join(names)
+    derivative.__name__ = derivative.__qualname__ = fname
+    if sig is not None:
+        derivative.__signature__ = sig
     return derivative
 
 
 def lambdify_index(form, wrt, var_shapes):
-    """f(**arrays) -> the derivative array from an index form (`matcalc.tensor`)."""
+    """f(*arrays, **arrays) -> the derivative array from an index form (`matcalc.tensor`);
+    arguments as for `lambdify`."""
     from .tensor.arrays import NumpyLike, form_array
     shapes = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    fname = "d_by_" + "_".join(names)
+    used = {n.value for t in form.terms for e, _ in t.factors for n in e.walk()
+            if n.op == "var"} | set(names)
+    sig = _signature(list(shapes), used)
 
-    def derivative(**arrays):
+    def derivative(*args, **kwargs):
+        arrays = _bind(sig, fname, list(shapes), used, args, kwargs)
         env = {k: as_2d(v, shapes.get(k, (1, 1)), k) for k, v in arrays.items()}
         sizes = bind_sizes(shapes, env)
         return form_array(form, Evaluator(env, sizes), sizes, NumpyLike())
 
-    names = [wrt] if isinstance(wrt, str) else list(wrt)
-    derivative.__name__ = "d_by_" + "_".join(names)
+    derivative.__name__ = derivative.__qualname__ = fname
+    if sig is not None:
+        derivative.__signature__ = sig
     return derivative
+
+
+def _signature(params: list, used: set):
+    """A Python signature for `params` (those not `used` default to None), when every name
+    can be a parameter."""
+    import inspect
+    import keyword
+    if not all(p.isidentifier() and not keyword.iskeyword(p) for p in params):
+        return None
+    kind, empty = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty
+    out, optional = [], False
+    for p in params:
+        optional = optional or p not in used        # after an optional one, all are
+        out.append(inspect.Parameter(p, kind, default=None if optional else empty))
+    return inspect.Signature(out)
+
+
+def _bind(sig, fname: str, params: list, used: set, args, kwargs) -> dict:
+    call = f"{fname}({', '.join(params)})"
+    if sig is not None:
+        try:
+            bound = sig.bind(*args, **kwargs).arguments
+        except TypeError as e:
+            raise ArgumentError(f"{fname}(): {e}", label="bad-arguments",
+                                hint=f"call it as {call}, positionally or by name") from None
+        kwargs, args = {k: v for k, v in bound.items() if v is not None}, ()
+    if args:
+        raise ArgumentError(f"{fname}() takes its arguments by name", label="bad-arguments",
+                            hint=f"call it as {call} with keywords")
+    missing = [p for p in params if p in used and p not in kwargs]
+    unknown = [k for k in kwargs if k not in params]
+    if missing or unknown:
+        what = (f"missing a value for {', '.join(missing)}" if missing else
+                f"unexpected {', '.join(unknown)}")
+        raise ArgumentError(f"{fname}(): {what}", label="bad-arguments",
+                            hint=f"call it as {call}; the closed form uses "
+                                 f"{', '.join(p for p in params if p in used) or 'none'}")
+    return dict(kwargs)

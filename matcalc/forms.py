@@ -23,9 +23,10 @@ from .rewrite import replace
 from .shaperules import mk
 from .simplify import present, simplify
 from .sizes import SCALAR
+from .trace import Part
 from .tree import Expr
 
-FORMS = ("auto", "matrix", "kron", "differential", "index")
+from .conventions import FORMS  # noqa: F401  (the forms a question may ask for)
 
 
 @dataclass
@@ -62,9 +63,10 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         f.engines.append(eng)
         L = eng.differential(L) if L is not None else None
     f.multilinear = simplify(L, None, rb) if L is not None else None
+    if f.multilinear is not None and not any(n.op == "d" for n in f.multilinear.walk()):
+        f.multilinear = None                      # it simplified to 0
     f.differential = _merged(f.multilinear, rb)
     # the matrix chain
-    from .derivation import Part
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
         eng = Engine(rb, v, shape)

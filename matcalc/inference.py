@@ -5,21 +5,24 @@ Owns: `Unifier`, the base of `shapes._Inference` (which states the rule of each 
 and the solver over the handles of `unify` (`_Dim`, `_Slot`, `_Lazy`).
 Invariants: after `finish`, every size reachable from the tree has a value (an int, a name,
 or a sum of products of them: `sizes`); a conflict is a `ShapeError` naming the operator,
-both shapes and the place.  Imports nothing of matcalc but `errors`, `sizes` and `tree`.
+both shapes and the place.
 
-The sizes themselves (union-find) are `unify`'s.
+The default, as ML code means it: an undetermined operand of an element-wise operator that
+*spreads* (`+ - ⊙ ⊘ max min`: the subclass's `spreads(node)`) whose other operand is an
+array becomes an array of that shape (`W @ x + b`: b is a bias vector); what nothing makes
+an array is a scalar, and is remembered as such (`defaulted`: `w.x + b`, `lam * norm(w)^2`).
+The sizes themselves (union-find) are `unify`'s; derived sizes and fresh names `size_solver`'s.
 """
 from __future__ import annotations
 
-import itertools
-
 from .errors import ShapeError
 from .ops import REGISTRY
-from .sizes import add_sizes, mul_sizes, same_size, solve_size
+from .size_solver import SizeSolver
 from .tree import Expr
-from .unify import FRESH_NAMES, _Dim, _Lazy, _one, _show_shape, _Slot, _unify
+from .unify import _Lazy, _one, _show_shape, _Slot, _unify
 
-class Unifier:
+
+class Unifier(SizeSolver):
     """Handles for every node, the checks left for the end, and the end itself: `finish`
     settles broadcasts, names the free sizes and computes the derived ones.  A subclass
     supplies `rule(node, kid_handles) -> handle`, `var_handle(node)` and the element-wise
@@ -34,6 +37,7 @@ class Unifier:
         self.handles: dict[int, object] = {}
         self.post: list = []         # checks run after defaults
         self.derived: list = []      # (dim, combine, part dims, node, axis): sums, products
+        self.defaulted: set = set()  # variables that are scalars because nothing said otherwise
 
     # errors
     def fail(self, node, message, hint=None, label="shape-mismatch"):
@@ -82,6 +86,21 @@ class Unifier:
             return self.dims(h.result)
         return h
 
+    def spreads(self, node) -> bool:
+        """Does an array operand of `node` make its undetermined operand an array? (The
+        subclass says which element-wise operators do.)"""
+        return False
+
+    def default_scalar(self, h):
+        """A scalar because nothing said otherwise: remembered, for the notes."""
+        if isinstance(h, _Slot) and h.state == "?" and h.node is not None and \
+                h.node.op == "var":
+            self.defaulted.add(h.node.value)
+        elif isinstance(h, _Lazy) and h.result is None:
+            for o in h.operands:
+                self.default_scalar(o)
+        self.make_scalar(h)
+
     def make_scalar(self, h):
         if isinstance(h, _Slot) and h.state == "?":
             h.state = "scalar"
@@ -98,19 +117,6 @@ class Unifier:
         if isinstance(h, _Lazy):
             return self.dims(h.result) if h.result is not None else None
         return h
-
-    def derive(self, combine, parts, node, axis: str) -> _Dim:
-        """A size that is the sum (a literal's blocks) or product (kron) of `parts`: known now
-        if they are (so `kron(a, u)` is at once an m×1 column), else settled in `finish`."""
-        values = [p.find().value for p in parts]
-        if None not in values:
-            total = values[0]
-            for v in values[1:]:
-                total = combine(total, v)
-            return _Dim(total)
-        dim = _Dim(None, "size")
-        self.derived.append((dim, combine, parts, node, axis))
-        return dim
 
     def unify_dims(self, a, b, node, message, hint=None):
         if not (_unify(a[0], b[0]) and _unify(a[1], b[1])):
@@ -138,6 +144,8 @@ class Unifier:
         # tree must give the same shapes, and there the constant stands alone.
         while True:
             self.settle_lazies()
+            if self.spread():
+                continue
             const = next((c for lz in self.lazies if lz.result is None
                           for c in [self.undetermined_constant(lz)] if c is not None), None)
             if const is None:
@@ -145,7 +153,7 @@ class Unifier:
             const.state = "array"
         for lz in self.lazies:
             if lz.result is None:
-                self.make_scalar(lz)
+                self.default_scalar(lz)
         for dims, other, node in self.pending:
             if self.is_scalar(other):
                 continue
@@ -160,7 +168,7 @@ class Unifier:
                                             f"of the other operand of "
                                             f"{self.desc(node)}, which is {before}")
                 else:
-                    self.make_scalar(other)
+                    self.default_scalar(other)
                 continue
             od = self.dims(other)
             if od is None:
@@ -172,7 +180,7 @@ class Unifier:
                             self.ewise_hint(node, dims, other))
         for slot in self.vars.values():
             if isinstance(slot, _Slot) and slot.state == "?":
-                self.make_scalar(slot)
+                self.default_scalar(slot)
         for n in root.walk():
             h = self.handles.get(id(n))
             if isinstance(h, _Slot) and h.state == "?":
@@ -189,6 +197,21 @@ class Unifier:
                     name = REGISTRY[node.op].spelling if node.op in REGISTRY else node.op
                     raise self.fail(node, f"{name}() takes a vector; its argument is "
                                           f"{self.value(r)}×{self.value(c)}", label="not-vector")
+
+    def spread(self) -> bool:
+        """An undetermined operand of a spreading element-wise operator whose other operand
+        is an array becomes an array of that shape; True if one did."""
+        changed = False
+        for dims, other, node in self.pending:     # (spreading may append to pending)
+            if not self.undetermined(other) or not self.spreads(node) or \
+                    (isinstance(other, _Slot) and other.follow) or \
+                    not any(_may_be_size(d) for d in dims):    # an array for sure
+                continue
+            od = self.make_array(other)
+            self.unify_dims(dims, od, node, lambda: self.ewise_msg(node, dims, other),
+                            self.ewise_hint(node, dims, other))
+            changed = True
+        return changed
 
     def settle_lazies(self):
         changed = True
@@ -213,79 +236,6 @@ class Unifier:
                     return found
         return None
 
-    def compute_derived(self):
-        """Sizes that are sums (literals) or products (kron) of other sizes, in build order."""
-        for dim, combine, parts, node, axis in self.derived:
-            vals = [self.value(p) for p in parts]
-            want = vals[0]
-            for v in vals[1:]:
-                want = combine(want, v)
-            root = dim.find()
-            if root.value is None:
-                root.value = want
-            elif not same_size(root.value, want):
-                what = "literal's blocks add up to" if combine is add_sizes else \
-                    "Kronecker product has"
-                raise self.fail(node, f"the {what} {want} {axis}, but it is used "
-                                      f"as {root.value}", label="shape-mismatch")
-
-    def name_sizes(self, root):
-        """Fresh names for the sizes nothing fixed: the variables' sizes first, in order of
-        appearance, so `A @ x` reads A: n×m, x: m.  A size that only a derived one fixes
-        (the I of `kron(I, xᵀ)`) is solved for first."""
-        order = []
-        for h in self.vars.values():
-            order.extend(self.dims(h))
-        for n in _preorder(root):
-            h = self.handles.get(id(n))
-            d = self.dims(h) if h is not None else None
-            if d:
-                order.extend(d)
-        skip = {d.find() for d, *_ in self.derived}
-        for d in order:                  # what is not a size is 1, whatever else happens
-            r = d.find()
-            if r.value is None and r not in skip and r.pref != "size":
-                r.value = 1
-        self.solve_derived()
-        skip = {d.find() for d, *_ in self.derived}
-        used = set(self.declared_sizes()) | {n.value for n in root.walk() if n.op == "var"}
-        fresh = (n for n in itertools.chain(FRESH_NAMES, (f"n{i}" for i in itertools.count(1)))
-                 if n not in used)
-        for d in order:
-            r = d.find()
-            if r.value is None and r not in skip:
-                r.value = next(fresh)
-
-    def solve_derived(self):
-        """Unify the one free factor of a derived size with what its use fixed, rather than
-        name it and compare: in `diag(u) kron(I, xᵀ)` the kron has u's length of rows, so
-        I·1 = m makes I m×m; in `kron(I, x) + kron(x, I)` the columns I·1 = 1·I make both
-        I one size."""
-        changed = True
-        while changed:
-            changed = False
-            for item in list(self.derived):
-                dim, combine, parts = item[:3]
-                root, free = dim.find(), [p.find() for p in parts if p.find().value is None]
-                if len(free) != 1 or free[0] is root:
-                    continue
-                known = [p.find().value for p in parts if p.find().value is not None]
-                if root.value is not None:
-                    value = solve_size(combine, root.value, known)
-                    if value is not None:        # else compute_derived names the conflict
-                        free[0].value = value
-                        changed = True
-                elif all(k == 1 for k in known) and combine is mul_sizes:
-                    _unify(dim, free[0])          # I ⊗ 1 is I: one size, not a derived one
-                    self.derived.remove(item)
-                    changed = True
-
-    def declared_sizes(self):
-        for r, c in self.declared.values():
-            for d in (r, c):
-                if isinstance(d, str):
-                    yield d
-
     def value(self, d):
         return d.find().value
 
@@ -294,10 +244,7 @@ class Unifier:
         return (self.value(d[0]), self.value(d[1]))
 
 
-def _preorder(root):
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.args))
-
+def _may_be_size(d) -> bool:
+    """A size that will not be 1: known and not 1, or unknown but preferring a name."""
+    root = d.find()
+    return root.value != 1 and (root.value is not None or root.pref == "size")

@@ -3,11 +3,17 @@
 language does not have.
 
 Owns: `token_error(e, text, start, parser) -> ParseError`, `char_hint(ch)`, `ERROR_EXAMPLES`,
-`HINTS`, `TOKEN_NAMES`.
+`HINTS`, `TOKEN_NAMES`, and the limits on input: length and characters (`check_text`),
+nesting depth (`check_depth`), the range of a number (`number`).
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .errors import ParseError
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 200
 
 TOKEN_NAMES = {
     "PLUS": "'+'", "MINUS": "'-'", "MULOP": "an operator (* / @ · ⊙ ⊘)", "POW": "'^'",
@@ -94,3 +100,52 @@ def token_error(e, text: str, start: str, parser) -> ParseError:
     if hint is None and expected:
         hint = "expected " + ", ".join(expected[:6])
     return ParseError(what, text=text, span=span, hint=hint, label=label or "syntax")
+
+
+def check_text(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the expression is {len(text):,} characters long; the limit is "
+                         f"{MAX_LENGTH:,}", hint="split the expression or name subexpressions",
+                         label="too-long")
+    if not text.strip():
+        raise ParseError("the expression is empty", hint='type an expression, e.g. "w.x + b"',
+                         label="empty")
+    for i, ch in enumerate(text):
+        if ch in "\t\n\r":
+            continue
+        if not ch.isprintable():
+            raise ParseError(f"control character {ch!r} (U+{ord(ch):04X}) in the expression",
+                             text=text, span=(i, i + 1), hint="remove it",
+                             label="control-character")
+
+
+def check_depth(tree, text: str) -> None:
+    """Reject trees nested deeper than MAX_DEPTH, without recursion (Lark parses iteratively)."""
+    from lark import Tree
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = getattr(node, "meta", None)
+            pos = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
+            raise ParseError(f"the expression is nested more than {MAX_DEPTH} levels deep "
+                             "(brackets, calls, signs and chains of operators all nest)",
+                             text=text, span=(pos, pos + 1),
+                             hint="name an inner part, or split a long chain into parts",
+                             label="too-deep")
+        for ch in node.children:
+            if isinstance(ch, Tree):
+                stack.append((ch, depth + 1))
+
+
+MAX_EXPONENT = 400
+
+
+def number(s: str, span=None, text=None) -> Fraction:
+    # Fraction("1e999999999") would build a billion-digit integer: bound the exponent first
+    mant, _, exp = s.lower().partition("e")
+    if exp and abs(int(exp)) > MAX_EXPONENT:
+        raise ParseError(f"the number {s[:20]}{'…' if len(s) > 20 else ''} is out of range "
+                         f"(exponents up to ±{MAX_EXPONENT})", text=text, span=span,
+                         label="number-out-of-range")
+    return Fraction(s)

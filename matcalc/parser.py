@@ -1,8 +1,11 @@
 """Text -> untyped expression tree, through the LALR grammar in grammar/matcalc.lark.
 
 Owns: loading the grammar, turning Lark errors into labelled `ParseError`s with a caret,
-the limits on input (length, nesting depth, characters), and the rule language's own calls.
-The functions a user may call are the operator registry's (`matcalc.ops.FUNCTIONS`).
+the limits on input (length, nesting depth, characters), the rule language's own calls, and
+how each dialect reads the operators (`matcalc.dialect`: in `matrixcalculus`, `*` is the
+matrix product and `.*` `./` `.^` are element-wise; the default refuses MATLAB's operators
+with a hint, `parse_hints`).  The functions a user may call are the operator registry's
+(`matcalc.ops.functions(dialect)`).
 Invariant: what leaves here is a tree of `Expr` with `shape=None` and source spans; shapes
 are the job of `shapes.infer`.  No user text ever reaches eval/exec/sympify.
 """
@@ -11,14 +14,16 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
+from .dialect import DEFAULT, MATRIXCALCULUS, check_dialect
 from .errors import ParseError
-from .ops import CONSTANTS, FUNCTIONS
-from .parse_errors import char_hint, token_error
+from .ops import CONSTANTS, functions
+from .parse_errors import (MAX_DEPTH, MAX_LENGTH, char_hint, check_depth, check_text,  # noqa: F401
+                           number, token_error)
+from .parse_hints import (division_by_zero_error, keyword_argument_error,
+                          matlab_operator_error, module_prefix_error)
 from .resources import grammar_path
 from .tree import Expr
 
-MAX_LENGTH = 10_000
-MAX_DEPTH = 200
 
 # only in rule files: the differential, shape-taking constants, and the engine's sweeps
 PATTERN_FUNCTIONS: dict[str, tuple[str, int]] = {
@@ -28,7 +33,9 @@ PATTERN_FUNCTIONS: dict[str, tuple[str, int]] = {
 }
 
 MULOPS = {"*": "mul", "⊙": "mul", "⊗": "mul", "×": "mul", "/": "div", "⊘": "div",
-          "@": "matmul", ".": "dot", "·": "dot"}
+          "@": "matmul", ".": "dot", "·": "dot", "⋅": "dot", ".*": "mul", "./": "div"}
+# matrixcalculus.org: `*` multiplies as juxtaposition does (a scalar scales, arrays: matmul)
+DIALECT_MULOPS = {MATRIXCALCULUS: {"*": "juxt"}}
 
 @functools.lru_cache(maxsize=None)
 def _lark():
@@ -37,12 +44,14 @@ def _lark():
                      propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
-def parse_raw(text: str, *, pattern: bool = False) -> Expr:
-    """Parse `text` into an untyped tree (shapes are inferred by `shapes.infer`)."""
+def parse_raw(text: str, *, pattern: bool = False, dialect: str | None = None) -> Expr:
+    """Parse `text` into an untyped tree (shapes are inferred by `shapes.infer`); `dialect`
+    is 'matcalc' (the default) or 'matrixcalculus' (`matcalc.dialect`)."""
+    dialect = check_dialect(dialect)
     if not isinstance(text, str):
         raise ParseError(f"expected the expression as text, got {type(text).__name__}",
                          label="not-text")
-    _check_text(text)
+    check_text(text)
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput
     parser = _lark()
     start = "pattern" if pattern else "start"
@@ -50,58 +59,29 @@ def parse_raw(text: str, *, pattern: bool = False) -> Expr:
         tree = parser.parse(text, start=start)
     except UnexpectedCharacters as e:
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        if ch == "=":
+            kw = keyword_argument_error(text, e.pos_in_stream)
+            if kw is not None:
+                raise kw from None
         hint = char_hint(ch)
         raise ParseError(f"unexpected character {ch!r}", text=text,
                          span=(e.pos_in_stream, e.pos_in_stream + 1), hint=hint,
                          label="bad-character") from None
     except UnexpectedInput as e:
         raise token_error(e, text, start, parser) from None
-    _check_depth(tree, text)
-    return _Builder(text, pattern).build(tree)
-
-
-def _check_text(text: str) -> None:
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"the expression is {len(text):,} characters long; the limit is "
-                         f"{MAX_LENGTH:,}", hint="split the expression or name subexpressions",
-                         label="too-long")
-    if not text.strip():
-        raise ParseError("the expression is empty", hint='type an expression, e.g. "w.x + b"',
-                         label="empty")
-    for i, ch in enumerate(text):
-        if ch in "\t\n\r":
-            continue
-        if not ch.isprintable():
-            raise ParseError(f"control character {ch!r} (U+{ord(ch):04X}) in the expression",
-                             text=text, span=(i, i + 1), hint="remove it",
-                             label="control-character")
-
-
-def _check_depth(tree, text: str) -> None:
-    """Reject trees nested deeper than MAX_DEPTH, without recursion (Lark parses iteratively)."""
-    from lark import Tree
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            meta = getattr(node, "meta", None)
-            pos = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
-            raise ParseError(f"the expression is nested more than {MAX_DEPTH} levels deep "
-                             "(brackets, calls, signs and chains of operators all nest)",
-                             text=text, span=(pos, pos + 1),
-                             hint="name an inner part, or split a long chain into parts",
-                             label="too-deep")
-        for ch in node.children:
-            if isinstance(ch, Tree):
-                stack.append((ch, depth + 1))
+    check_depth(tree, text)
+    return _Builder(text, pattern, dialect).build(tree)
 
 
 class _Builder:
     """Lark tree -> Expr (shape None).  Depth is bounded, so plain recursion is safe."""
 
-    def __init__(self, text: str, pattern: bool):
+    def __init__(self, text: str, pattern: bool, dialect: str = DEFAULT):
         self.text = text
         self.pattern = pattern
+        self.dialect = dialect
+        self.functions = functions(dialect)
+        self.mulops = {**MULOPS, **DIALECT_MULOPS.get(dialect, {})}
 
     def err(self, message, span, hint=None, label="syntax"):
         return ParseError(message, text=self.text, span=span, hint=hint, label=label)
@@ -116,13 +96,13 @@ class _Builder:
     def token(self, tok) -> Expr:
         span = (tok.start_pos, tok.end_pos)
         if tok.type == "NUMBER":
-            return Expr("num", (), None, _number(str(tok), span, self.text), span)
+            return Expr("num", (), None, number(str(tok), span, self.text), span)
         if tok.type == "NAME":
-            if tok == "I":
+            if tok == "I" and self.dialect == DEFAULT:     # matrixcalculus.org: a matrix I
                 return Expr("eye", (), None, None, span)
             if self.pattern and tok in CONSTANTS:      # π in a rule is π (users may rename)
                 return Expr(CONSTANTS[tok].name, (), None, None, span)
-            if tok in FUNCTIONS:
+            if tok in self.functions:
                 raise self.err(f"'{tok}' is a function: call it with parentheses, {tok}(…)",
                                span, label="function-without-call")
             return Expr("var", (), None, str(tok), span)
@@ -155,7 +135,26 @@ class _Builder:
         return self._binary("sub", t, span)
 
     def t_binop(self, t, span):
-        return self._binary(MULOPS[str(t.children[1])], t, span)
+        tok = t.children[1]
+        sym, tspan = str(tok), (tok.start_pos, tok.end_pos)
+        if sym in (".*", "./") and self.dialect == DEFAULT:
+            raise matlab_operator_error(sym, self.text, tspan)
+        left = t.children[0]
+        if getattr(left, "data", None) == "var":            # `NAME -> var`: its token
+            left = left.children[0]
+        if sym == "." and not self.pattern and getattr(left, "type", "") == "NAME":
+            err = module_prefix_error(str(left), (left.start_pos, left.end_pos), tspan,
+                                      _span(t.children[2]) or (t.children[2].start_pos,
+                                                               t.children[2].end_pos),
+                                      self.text)
+            if err is not None:               # before the call is read: np.maximum(…)
+                raise err
+        node = self._binary(self.mulops[sym], t, span)
+        if node.op == "div" and not self.pattern:
+            err = division_by_zero_error(node, self.text)
+            if err is not None:
+                raise err
+        return node
 
     def t_juxt(self, t, span):
         left, right = t.children
@@ -170,6 +169,9 @@ class _Builder:
         return self._binary("juxt", t, span)
 
     def t_pow(self, t, span):
+        tok = t.children[1]
+        if str(tok) == ".^" and self.dialect == DEFAULT:
+            raise matlab_operator_error(".^", self.text, (tok.start_pos, tok.end_pos))
         return self._binary("pow", t, span)
 
     def t_neg(self, t, span):
@@ -197,14 +199,14 @@ class _Builder:
         nspan = (name_tok.start_pos, name_tok.end_pos)
         if self.pattern and name in PATTERN_FUNCTIONS:
             op, arity = PATTERN_FUNCTIONS[name]
-        elif name in FUNCTIONS:
-            rec = FUNCTIONS[name]
+        elif name in self.functions:
+            rec = self.functions[name]
             op, arity = rec.name, (-1 if rec.arity is None else rec.arity)
         else:
-            close = _close_names(name, FUNCTIONS)
+            close = _close_names(name, self.functions)
             hint = f"did you mean {close}?" if close else \
                 f"write {name} * (…) for a product; known functions: " + \
-                ", ".join(sorted(set(FUNCTIONS) - {"hcat", "vcat", "kron"}))
+                ", ".join(sorted(set(self.functions) - {"hcat", "vcat", "kron"}))
             raise self.err(f"unknown function '{name}'", nspan, hint=hint,
                            label="unknown-function")
         if arity >= 0 and len(args) != arity:
@@ -212,9 +214,10 @@ class _Builder:
                            f"got {len(args)}", span, label="wrong-arity",
                            hint=f"e.g. {_example_call(name, arity)}")
         if arity < 0 and not args:
-            raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity")
-        if name in FUNCTIONS and FUNCTIONS[name].expand is not None:
-            op, args = FUNCTIONS[name].expand(*args)     # relu(z) is max(0, z)
+            raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity",
+                           hint=f"e.g. {name}(x)")
+        if name in self.functions and self.functions[name].expand is not None:
+            op, args = self.functions[name].expand(*args)     # relu(z) is max(0, z)
             args = [Expr("num", (), None, Fraction(a), nspan) if isinstance(a, int) else a
                     for a in args]
         return Expr(op, tuple(args), None, None, span)
@@ -226,7 +229,8 @@ class _Builder:
             return Expr("vcat", tuple(rows[0]), None, None, span)
         if len({len(r) for r in rows}) != 1:
             raise self.err("the rows of a matrix literal have different lengths", span,
-                           label="ragged-literal")
+                           label="ragged-literal",
+                           hint="give every row as many entries: [a, b; c, d]")
         # [a, b; c, d]: rows are transposed columns, stacked
         return Expr("vcat", tuple(Expr("T", (Expr("vcat", tuple(r), None, None, span),),
                                        None, None, span) for r in rows), None, None, span)
@@ -252,19 +256,6 @@ def _is_comma(x) -> bool:
 
 def _is_semi(x) -> bool:
     return getattr(x, "type", None) == "SEMI"
-
-
-MAX_EXPONENT = 400
-
-
-def _number(s: str, span=None, text=None) -> Fraction:
-    # Fraction("1e999999999") would build a billion-digit integer: bound the exponent first
-    mant, _, exp = s.lower().partition("e")
-    if exp and abs(int(exp)) > MAX_EXPONENT:
-        raise ParseError(f"the number {s[:20]}{'…' if len(s) > 20 else ''} is out of range "
-                         f"(exponents up to ±{MAX_EXPONENT})", text=text, span=span,
-                         label="number-out-of-range")
-    return Fraction(s)
 
 
 def _example_call(name: str, arity: int) -> str:

@@ -1,7 +1,8 @@
 """The question: what is asked, read and checked once.
 
 Owns: `Question` (frozen): the text, its typed tree, the variables to differentiate by and
-every variable's shape, the order, the layout, and the rulebook that answers it;
+every variable's shape (and which were inferred rather than declared), the order, the
+layout, the dialect, the notes on how the text was read, and the rulebook that answers it;
 `Question.ask(...)` builds it — the one place where text is parsed, `wrt` is read and
 validated, and undeclared variables get their shapes.  `derive`, the CLI, the checker,
 `lambdify`, the steps and the code export all read the same object.
@@ -9,19 +10,19 @@ Invariant: a Question is consistent — every name of `wrt` has a shape, the tre
 with the shapes in `shapes`, the order is ≥ 1 and the layout one of `LAYOUTS`.
 
 >>> q = Question.ask("w.x + b", "w", {"w": "n"})
->>> q.wrt, q.shapes["x"], q.order
-(('w',), ('n', 1), 1)
+>>> q.wrt, q.shapes["x"], q.order, q.inferred
+(('w',), ('n', 1), 1, ('x', 'b'))
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Sequence
 
-from .conventions import LAYOUTS
+from .conventions import FORMS, LAYOUTS
+from .dialect import DEFAULT
 from .errors import UsageError
-from .sizes import SCALAR, parse_decl
 from .tree import Expr
 
 NAME = re.compile(r"[A-Za-z_\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff\u2080-\u2089]*")
@@ -40,12 +41,15 @@ class Question:
     rulebook: object = field(default=None, compare=False, repr=False)
     form: str = "auto"           # which form to print: auto matrix kron differential index
     mixed: bool = False          # wrt names successive rounds (∂²f/∂x∂y), not one variable
+    dialect: str = DEFAULT
+    notes: tuple = ()            # how the text was read, where a reader should know it
 
     @classmethod
-    def ask(cls, text, wrt, shapes=None, order: int = 1, layout: str = "numerator",
-            rulebook=None, form: str = "auto", mixed: bool = False) -> "Question":
-        from .api import parse_with_shapes
-        from .forms import FORMS
+    def ask(cls, text: str, wrt: str | Sequence[str], shapes: Mapping | None = None,
+            order: int = 1, layout: str = "numerator", rulebook=None, form: str = "auto",
+            mixed: bool = False, dialect: str | None = None) -> "Question":
+        """Read `text` (in `dialect`: 'matcalc' or 'matrixcalculus') and `wrt` once."""
+        from .reader import read, shapes_of_wrt
         from .rulebook import load
         if layout not in LAYOUTS:
             raise UsageError(f"layout must be 'numerator' or 'denominator', not {layout!r}",
@@ -62,14 +66,18 @@ class Question:
                              "is ∂²/∂x∂y); give no order with it", label="bad-order")
         if mixed:
             order = len(names)
-        expr, var_shapes = parse_with_shapes(text, shapes)
+        reading = read(text, shapes, dialect)
         declared = dict(shapes or {})
-        for n in names:
-            if n not in var_shapes:
-                var_shapes[n] = parse_decl(declared[n], n) if n in declared else SCALAR
-        return cls(text, expr, tuple(names), MappingProxyType(dict(var_shapes)),
+        var_shapes = shapes_of_wrt(reading, names, declared)
+        return cls(text, reading.expr, tuple(names), MappingProxyType(var_shapes),
                    frozenset(declared), order, layout,
-                   rulebook if rulebook is not None else load(), form, mixed)
+                   rulebook if rulebook is not None else load(), form, mixed,
+                   reading.dialect, reading.notes)
+
+    @property
+    def inferred(self) -> tuple:
+        """The variables whose shapes were inferred, not declared (in order of appearance)."""
+        return tuple(n for n in self.shapes if n not in self.declared)
 
     @property
     def wrt_shapes(self) -> list:
@@ -107,6 +115,10 @@ def wrt_names(wrt, allow_repeats: bool = False) -> list[str]:
     else:
         raise UsageError(f"wrt must be a name or a list of names, not {type(wrt).__name__}",
                          label="bad-wrt")
+    if len(names) == 1 and len(names[0].split()) > 1:
+        raise UsageError(f"{names[0]!r} is not a variable name", label="bad-wrt",
+                         hint="separate several variables with commas: "
+                              f"{','.join(names[0].split())}")
     if not names or any(not n for n in names):
         raise UsageError("name the variable(s) to differentiate by, e.g. wrt='x' or "
                          "wrt=['x', 'y']", hint="e.g. --wrt w or --wrt x,y", label="no-wrt")

@@ -1,51 +1,71 @@
-"""Shapes: declarations, the shape rule of every operator, and the public `infer`.
+"""Shapes: the shape rule of every operator, stated as unifications of sizes.
 
-Owns: `infer(raw_tree, declared) -> (typed_tree, var_shapes)`: the shape
-rule each operator's record names (`matcalc.ops`), stated as unifications of sizes.  The
-unification machinery lives in `inference`; the same rules for typed operands, in
-`shaperules`.
+Owns: `ShapeInference`, the shape rule each operator's record names (`matcalc.ops`), and how
+an undeclared name is read: which element-wise operators spread an array's shape to it
+(`spreads`), juxtaposition (`A x`), and a dialect's letter convention (`kinds`).  Reading a
+whole text (names, notes) is `reader.infer`'s; the unification machinery lives in
+`inference`; the same rules for typed operands, in `shaperules`.
 Invariants: every node of a typed tree has a concrete shape `(rows, cols)` over ints and
 size names; a conflict is a `ShapeError` naming the operator, both shapes and the place.
 
 Inference, in words: sizes are union-find variables.  Operators that need arrays (`@`, `·`,
 reductions, `diag`, `tr`…) unify sizes; element-wise operators broadcast a 1×1 operand
-(scalar expansion), and a variable nothing forces to be an array is a scalar.  Leftover
-sizes get fresh names n, m, k, p, …; a vector is a column unless used as a row; an
-undeclared capitalised name used as an array is a matrix.  A size a Kronecker product or
-a literal leaves open (the I of `kron(I, xᵀ)`) is read back from where its result is used.
+(scalar expansion).  Read the way ML code means it: a name combined by `+ - ⊙ ⊘ max min`
+with an array is an array of that shape unless declared scalar; `*`, `/`, `^` and
+juxtaposition by a name scale (`lam * w`, `c x`); what nothing forces to be an array is a
+scalar.  Leftover sizes get fresh names n, m, k, p, …; a vector is a column unless used as a
+row; an undeclared capitalised name used as an array is a matrix (`A x`, `inv(S)`).  A size
+a Kronecker product or a literal leaves open (the I of `kron(I, xᵀ)`) is read back from
+where its result is used.
 
 >>> from .parser import parse_raw
->>> infer(parse_raw("A x"), {"x": "n"})[1]
-{'A': ('m', 'n'), 'x': ('n', 1)}
+>>> tree, inf = parse_raw("W @ x + b"), ShapeInference(None, {})
+>>> _ = inf.visit(tree); inf.finish(tree)
+>>> {n: inf.concrete(h) for n, h in inf.vars.items()}
+{'W': ('n', 'm'), 'x': ('m', 1), 'b': ('n', 1)}
 """
 from __future__ import annotations
 
-from .errors import ShapeError
 from .inference import Unifier
-from .unify import _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
 from .ops import REGISTRY
-from .reading import refuse_run_together, resolve_constants, run_together_hint
-from .sizes import add_sizes, mul_sizes, parse_decl
+from .reading import written_op
+from .sizes import add_sizes, mul_sizes
 from .tree import Expr
+from .unify import _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
+
+# element-wise operators whose array operand makes an undetermined one an array of its shape
+SPREADING = {"add", "sub", "max", "min"}
+SPREADING_SPELLINGS = {"⊙", "⊗", "⊘", ".*", "./"}      # `*` and `/` scale: `lam * w`, `x / n`
 
 
-class _Inference(Unifier):
-    """The shape rule of every operator, stated as unifications of sizes."""
+class ShapeInference(Unifier):
+    """The shape rule of every operator, stated as unifications of sizes.  `kinds` gives
+    undeclared names a kind ('scalar' | 'vector' | 'matrix': a dialect's letter
+    convention) with sizes still to infer."""
 
-    def __init__(self, text, declared):
+    def __init__(self, text, declared, kinds=None):
         super().__init__(text, declared)
+        self.kinds = kinds or {}
         self.juxt_as: dict[int, str] = {}     # juxtaposition read as "mul" or "matmul"
 
     def var_handle(self, node):
         name = node.value
         if name not in self.vars:
+            kind = self.kinds.get(name)
             if name in self.declared:
                 r, c = self.declared[name]
                 self.vars[name] = (_Dim(r), _Dim(c))
+            elif kind is not None:
+                self.vars[name] = (_one(), _one()) if kind == "scalar" else \
+                    (_Dim(None, "size"), _one() if kind == "vector" else _Dim(None, "size"))
             else:
                 upper = name[:1].isupper()
-                self.vars[name] = _Slot("size", "size" if upper else "one")
+                self.vars[name] = _Slot("size", "size" if upper else "one", node=node)
         return self.vars[name]
+
+    def spreads(self, node) -> bool:
+        return node.op in SPREADING or (node.op in ("mul", "div") and
+                                        written_op(node, self.text) in SPREADING_SPELLINGS)
 
     def ewise_msg(self, node, a, b):
         sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "max": "max",
@@ -96,7 +116,8 @@ class _Inference(Unifier):
         # A scalar scales; two arrays take the matrix product.  An undetermined operand
         # (a name nothing has typed yet) is read the way people write: `c x` scales by a
         # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
-        # name) are matrix products; `x y` with x a column scales x.
+        # name) are matrix products; `x y` with x a column scales x; `2 A x` with x an array
+        # is a product too (A capitalised, scaled).
         if self.is_scalar(a) or self.is_scalar(b) or \
                 (self.undetermined(a) and not _capital(node.args[0])):
             use = "mul"
@@ -261,7 +282,12 @@ class _Inference(Unifier):
 
 
 def _capital(node: Expr) -> bool:
-    """A matrix by convention: a capitalised name, or the identity I."""
+    """A matrix by convention: a capitalised name, or the identity I — also scaled by a
+    number or negated (`2 A x`, `-A x`, matrixcalculus.org's `eye(3) * X`)."""
+    while node.op in ("neg", "mul", "juxt") and node.args:
+        if node.op != "neg" and node.args[0].op != "num":
+            break
+        node = node.args[-1]
     return node.op == "eye" or (node.op == "var" and node.value[:1].isupper())
 
 
@@ -273,30 +299,3 @@ def _same(a: _Dim, b: _Dim) -> bool:
 def _may_be_size(d: _Dim) -> bool:
     root = d.find()
     return root.value != 1 and (root.value is not None or root.pref == "size")
-
-
-def infer(raw: Expr, declared=None, text: str | None = None):
-    """Typed tree and {variable: shape} for an untyped tree from `parser.parse_raw`.
-    A constant's name (π, pi, e) is the constant unless it is declared as a variable."""
-    declared = {k: parse_decl(v, k) for k, v in (declared or {}).items()}
-    raw = resolve_constants(raw, declared)
-    inf = _Inference(text, declared)
-    try:
-        inf.visit(raw)
-        inf.finish(raw)
-    except ShapeError as e:
-        hint = run_together_hint(raw.free_vars(), set(inf.declared))
-        if hint and e.text is not None:
-            raise ShapeError(e.message, text=e.text, span=e.span, label=e.label,
-                             hint="; ".join(h for h in (e.hint, hint) if h)) from None
-        raise
-    typed = inf.build(raw)
-    shapes = {}
-    for name, h in inf.vars.items():
-        shapes[name] = inf.concrete(h)
-    for name in inf.declared:
-        shapes.setdefault(name, inf.declared[name])
-    refuse_run_together(raw, inf.declared, text)
-    return typed, shapes
-
-

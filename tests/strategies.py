@@ -1,7 +1,7 @@
 """Hypothesis strategies shared by the test-suite: well-shaped expressions as *text*.
 
 `well_shaped()` draws text over the declared variables `SHAPES` (scalars, n- and m-vectors,
-m×n and n×n matrices) using every operator and function of the language (DESIGN §2) and
+m×n and n×n matrices) using every operator and function of the language (docs/language.md) and
 every spelling of each (`*` `⊙` `⊗`, `/` `⊘`, `@` and juxtaposition, `.` `·` `dot()`,
 `'` `ᵀ` `.T`), nested at most `max_depth` deep.  Whatever it draws parses under `SHAPES` to
 the drawn shape, so tests of the parser, printers, engine and checker can all reuse it:
@@ -82,6 +82,8 @@ def expr(draw, shape=S1, depth: int = 4) -> str:
             [(False, False), (True, False), (False, True)]))
         left = draw(sub(S1 if left_scalar else shape))
         right = draw(sub(S1 if right_scalar else shape))
+        if op in DIV and right.strip("()") in ("0", "𝟎"):
+            right = "2"          # a literal zero divisor is refused (division-by-zero)
         return f"{_p(left)} {op} {_p(right)}"
     if kind == "pow":
         exponent = draw(st.sampled_from(["2", "3", "0.5", "-1"]) | sub(S1))

@@ -1,4 +1,4 @@
-"""Bad input (DESIGN §8): every malformed, ill-shaped, unknown or pathological input ends in a
+"""Bad input (docs/design.md §8): every malformed, ill-shaped, unknown or pathological input ends in a
 clear MatcalcError with a stable label — through the API, and through the CLI with exit
 status 2, a message on stderr and never a traceback.
 
@@ -85,6 +85,15 @@ CASES = [
     ("x", {"x": "bogus decl"}, ShapeError, "bad-declaration", ["'m,n'"]),
     ("x", {"x": "0"}, ShapeError, "bad-declaration", ["positive"]),
     ("x", {"x": "3,4,5"}, ShapeError, "bad-declaration", []),
+    # notations from elsewhere, refused with what to write (issue 14)
+    ("x .* y", None, ParseError, "matlab-operator", ["x ⊙ y", "--dialect matrixcalculus"]),
+    ("x ./ y", None, ParseError, "matlab-operator", ["x ⊘ y"]),
+    ("x .^ 2", None, ParseError, "matlab-operator", ["x^2"]),
+    ("x'*A*x", None, ShapeError, "matlab-product", ["x' @ A @ x", "--dialect"]),
+    ("np.exp(x)", None, ParseError, "module-prefix", ["exp(x)"]),
+    ("softmax(x, dim=1)", None, ParseError, "keyword-argument", ["softmax(x)"]),
+    ("x / 0", None, ParseError, "division-by-zero", ["zero"]),
+    ("1e", None, ParseError, "bad-number", ["1e3"]),
     *[(text, None, ParseError, label, []) for text, label in DEEP],
 ]
 
@@ -99,7 +108,8 @@ def test_bad_input_api(text, shapes, cls, label, words):
     start = time.perf_counter()
     with pytest.raises(cls) as info:
         matcalc.parse(text, shapes)
-    assert time.perf_counter() - start < 1.0, "a bad input must fail fast"
+    # a guard against a hang, not a timing (the bench measures time)
+    assert time.perf_counter() - start < 10.0, "a bad input must fail, not hang"
     err = info.value
     assert err.label == label, str(err)
     message = str(err)
@@ -169,10 +179,17 @@ CLI_ONLY = [
     (["derive", "w.x", "--wrt", "w", "--check-sizes", "n=0"], "--check-sizes"),
     (["derive", "w.x", "--wrt", "w", "--check-sizes", "n"], "--check-sizes"),
     (["derive", "w.x", "--wrt", "w", "--with-check"], "--with-check"),
-    (["derive", "w.x", "--wrt", "w", "--order", "3"], "invalid choice"),
+    (["derive", "w.x", "--wrt", "w", "--order", "9"], "order 9"),
     (["derive", "w.x", "--wrt", "w", "--format", "html"], "invalid choice"),
     (["derive", "w.x"], "--wrt"),
     (["frobnicate"], "invalid choice"),
+    (["derive", "x", "--wrt", "x", "--shape", "B:3,4"], "B does not appear"),
+    (["parse", "x", "--shape", "X:3"], "did you mean --shape x"),
+    (["derive", "w.x", "--wrt", "w", "--check-sizes", "q=3"], "q is not a size"),
+    (["derive", "x", "--wrt", "X"], "did you mean --wrt x"),
+    (["derive", "x * y", "--wrt", "x y"], "x,y"),
+    (["derive", "x", "--wrt", "x", "--dialect", "matlab"], "invalid choice"),
+    (["derive", "x^2", "--wrt", "x", "--dialect", "matrixcalculus"], "matrix power"),
     ([], "required"),
 ]
 

@@ -1,5 +1,5 @@
 """The benchmark suite runs (bench/run.py --tiny, a few seconds; no timing is asserted), and
-a plain derive never imports SymPy (DESIGN §7), checked in a fresh process."""
+a plain derive never imports SymPy (docs/design.md §9), checked in a fresh process."""
 import json
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""The command line (DESIGN §5): outputs, formats, exit statuses, and what it imports.
+"""The command line (docs/design.md, and README "Command line"): outputs, formats, exit statuses, and what it imports.
 
 Bad input through the CLI is in test_bad_input.py; here, the successful paths.
 """
@@ -23,13 +23,20 @@ def _engine_or_skip(code, err):
 def test_parse_text(cli):
     code, out, err = cli("parse", "max(0, w.x + b)")
     assert (code, err) == (0, "")
-    assert out.splitlines() == ["max(0, w·x + b)", "  shape scalar; w: n, x: n, b: scalar"]
+    assert out.splitlines() == ["max(0, w·x + b)",
+                                "  shape scalar; inferred w: n, x: n, b: scalar"]
 
 
 def test_parse_with_shapes(cli):
     code, out, _ = cli("parse", "A x", "--shape", "A:m,n", "--shape=x:n")
     assert code == 0
     assert out.splitlines()[1] == "  shape m×1; A: m×n, x: n"
+
+
+def test_parse_marks_inferred_shapes(cli):
+    code, out, _ = cli("parse", "A x + b", "--shape", "A:m,n")
+    assert code == 0
+    assert out.splitlines()[1] == "  shape m×1; A: m×n; inferred x: n, b: m"
 
 
 def test_parse_latex(cli):
@@ -45,6 +52,7 @@ def test_parse_json(cli):
     assert data["shape"] == ["n", "1"]
     assert data["shapes"] == {"A": ["n", "m"], "x": ["m", "1"]}
     assert data["tree"]["op"] == "matmul"
+    assert data["inferred"] == ["A", "x"]
 
 
 def test_expression_with_leading_minus(cli):
@@ -69,7 +77,7 @@ def test_derive_text(cli):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "∂/∂w max(0, w·x + b) = step(w·x + b) xᵀ"
-    assert lines[1] == "  shape 1×n (numerator layout); w: n, x: n, b: scalar"
+    assert lines[1] == "  shape 1×n (numerator layout); inferred w: n, x: n, b: scalar"
 
 
 def test_derive_json(cli):
@@ -158,6 +166,9 @@ def test_format_shape(shape, want):
 def test_format_var_shapes():
     assert format_var_shapes({"w": ("n", 1), "b": (1, 1), "A": ("m", "n"),
                               "r": (1, "n")}) == "w: n, b: scalar, A: m×n, r: 1×n"
+    shapes = {"X": ("N", "n"), "w": ("n", 1), "b": (1, 1)}
+    assert format_var_shapes(shapes, {"X"}) == "X: N×n; inferred w: n, b: scalar"
+    assert format_var_shapes(shapes, {"X", "w", "b"}) == "X: N×n, w: n, b: scalar"
 
 
 def test_parse_sizes():

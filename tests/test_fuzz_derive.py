@@ -20,7 +20,7 @@ VARIABLES = sorted(SHAPES)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HEAVY = re.compile(r"inv|det|softmax|logsumexp|trace|tr\(")
 
-# shapes of expression we fuzz, and variables: what matcalc promises to derive (DESIGN §3)
+# shapes of expression we fuzz, and variables: what matcalc promises to derive (docs/design.md §6)
 EXPR_SHAPES = [(1, 1)] * 4 + [("n", 1), ("m", 1)]
 
 COUNTS = {"derived": 0, "proved": 0, "unsupported": 0, "no domain": 0}

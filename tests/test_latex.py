@@ -42,7 +42,7 @@ CASES = [
     ("numbers", "0.5 x + 1e-30 + 2 3", None),
     ("matrix_product", "W @ x + b", {"W": "m,n", "x": "n", "b": "m"}),
     ("grouping", "(a + b) (c - d) - (a - b)", None),
-    ("min_max", "min(x, 1) + max(0, z)", V),
+    ("min_max", "min(x, 1) + max(0, z)", {**V, "z": "scalar"}),   # z: a scalar, declared
 ]
 
 

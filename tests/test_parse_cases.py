@@ -1,4 +1,4 @@
-"""What users type (DESIGN §2) -> the typed tree: printed text, shape, variables' shapes.
+"""What users type (docs/language.md) -> the typed tree: printed text, shape, variables' shapes.
 
 One row per case: (input, declared shapes, expected printed tree, expected shape of the
 result, expected shapes of the variables).  `None` in a column means "not checked here".
@@ -32,7 +32,9 @@ CASES = [
     ("x₁ + x₂", None, "x₁ + x₂", "scalar", None),
     # -- + - * / ^ and the element-wise spellings ---------------------------------------------
     ("x + y", None, "x + y", "scalar", {"x": "scalar", "y": "scalar"}),
-    ("x - y", {"x": "n"}, "x - y", "n", {"x": "n", "y": "scalar"}),
+    # an undeclared name combined element-wise with an array is an array of that shape
+    ("x - y", {"x": "n"}, "x - y", "n", {"x": "n", "y": "n"}),
+    ("x - y", {"x": "n", "y": "scalar"}, "x - y", "n", {"x": "n", "y": "scalar"}),
     ("x − y", None, "x - y", "scalar", None),
     ("x * y", None, "x y", "scalar", None),
     ("x / y", None, "x / y", "scalar", None),
@@ -43,7 +45,9 @@ CASES = [
     ("x ⊘ y", {"x": "n", "y": "n"}, "x / y", "n", None),
     ("x / 2", {"x": "n"}, "x / 2", "n", None),
     ("2 ^ x", {"x": "n"}, "2^x", "n", None),
-    ("A ⊙ B", {"A": "m,n"}, "A B", "m×n", {"A": "m×n", "B": "scalar"}),
+    ("A ⊙ B", {"A": "m,n"}, "A ⊙ B", "m×n", {"A": "m×n", "B": "m×n"}),
+    ("A * b", {"A": "m,n"}, "A b", "m×n", {"A": "m×n", "b": "scalar"}),   # * scales
+    ("A / b", {"A": "m,n"}, "A / b", "m×n", {"A": "m×n", "b": "scalar"}),
     # -- @ and juxtaposition -------------------------------------------------------------------
     ("A @ x", None, "A x", "n", {"A": "n×m", "x": "m"}),
     ("A @ x", MAT, "A x", "m", {"A": "m×n", "x": "n"}),
@@ -92,7 +96,8 @@ CASES = [
     ("relu(z)", None, "max(0, z)", "scalar", None),
     ("max(0, w.x + b)", None, "max(0, w·x + b)", "scalar",
      {"w": "n", "x": "n", "b": "scalar"}),
-    ("min(x, y)", {"x": "n"}, "min(x, y)", "n", {"x": "n", "y": "scalar"}),
+    ("min(x, y)", {"x": "n"}, "min(x, y)", "n", {"x": "n", "y": "n"}),
+    ("min(x, y)", {"x": "n", "y": "scalar"}, "min(x, y)", "n", {"x": "n", "y": "scalar"}),
     # -- reductions ------------------------------------------------------------------------------
     ("sum(x)", None, "sum(x)", "scalar", {"x": "n"}),
     ("mean(x)", None, "mean(x)", "scalar", {"x": "n"}),
@@ -129,8 +134,22 @@ CASES = [
     ("x + 1", {"x": "1,n"}, "x + 1", "1×n", {"x": "1×n"}),
     # -- inference: fresh sizes, unconstrained -> scalar, constants ------------------------------
     ("x + y", None, "x + y", "scalar", {"x": "scalar", "y": "scalar"}),
-    ("W @ x + b", None, "W x + b", "n", {"W": "n×m", "x": "m", "b": "scalar"}),
-    ("x + 𝟏", None, "x + 𝟏", "n", {"x": "scalar"}),
+    ("W @ x + b", None, "W x + b", "n", {"W": "n×m", "x": "m", "b": "n"}),
+    ("W x + b", {"x": "m"}, "W x + b", "n", {"W": "n×m", "x": "m", "b": "n"}),
+    ("W @ x + b", {"b": "scalar"}, "W x + b", "n", {"W": "n×m", "x": "m", "b": "scalar"}),
+    ("X @ w - y", None, "X w - y", "n", {"X": "n×m", "w": "m", "y": "n"}),
+    ("w.x + b", None, "w·x + b", "scalar", {"w": "n", "x": "n", "b": "scalar"}),
+    ("lam * norm(w)^2", None, "lam norm(w)^2", "scalar", {"lam": "scalar", "w": "n"}),
+    ("(x - mu)' @ inv(S) @ (x - mu)", None, "(x - mu)ᵀ inv(S) (x - mu)", "scalar",
+     {"x": "n", "mu": "n", "S": "n×n"}),
+    ("(x - mu)' @ inv(S) @ (x - mu)", {"mu": "n"}, "(x - mu)ᵀ inv(S) (x - mu)", "scalar",
+     {"x": "n", "mu": "n", "S": "n×n"}),
+    ("x' @ inv(A + x @ x') @ x", None, "xᵀ inv(A + x xᵀ) x", "scalar",
+     {"x": "n", "A": "n×n"}),
+    ("max(0, W @ x + b)", None, "max(0, W x + b)", "n", {"W": "n×m", "x": "m", "b": "n"}),
+    ("2 A x", {"x": "m"}, "2 A x", "n", {"A": "n×m", "x": "m"}),
+    ("c x", None, "c x", "scalar", {"c": "scalar", "x": "scalar"}),
+    ("x + 𝟏", None, "x + 𝟏", "n", {"x": "n"}),
     ("I", None, "I", "n×n", {}),
     ("A @ B @ C", None, "A B C", "n×p", {"A": "n×m", "B": "m×k", "C": "k×p"}),
     ("kron(A, B)", {"A": "2,2", "B": "3,3"}, "kron(A, B)", "6×6", None),

@@ -62,6 +62,8 @@ def test_wheel_contains_grammar_and_rules(installed):
     names = zipfile.ZipFile(wheel).namelist()
     assert "matcalc/_data/grammar/matcalc.lark" in names
     assert any(n.startswith("matcalc/_data/rules/") for n in names)
+    assert "matcalc/py.typed" in names                 # the type hints travel too
+    assert "matcalc/cli/__init__.py" in names
 
 
 def test_installed_parse(installed):
@@ -70,6 +72,8 @@ def test_installed_parse(installed):
     proc = _run([script, "parse", "max(0, w.x + b)"], cwd=cwd, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == "max(0, w·x + b)"
+    proc = _run([script, "table", "--list"], cwd=cwd, timeout=120)   # rules/ read from _data
+    assert proc.returncode == 0 and "elementwise" in proc.stdout.split(), proc.stderr
 
 
 def test_installed_derive(installed):

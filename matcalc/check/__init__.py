@@ -48,6 +48,17 @@ class CheckReport:
                 m["worst_error"] = None
         return {"passed": self.passed, "methods": methods}
 
+    def __repr__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return f"<CheckReport {verdict}>\n{self}"
+
+    def _repr_pretty_(self, p, cycle) -> None:          # IPython's plain-text display
+        p.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        from ..display import check_report_html
+        return check_report_html(self)
+
     def __str__(self) -> str:
         lines = []
         for m in self.methods:

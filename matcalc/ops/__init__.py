@@ -1,7 +1,8 @@
 """The operator registry: one record per operator, read by every stage.
 
 Owns: `Op` (the record), `REGISTRY` (op name -> Op), `FUNCTIONS` (what a user may call:
-name or alias -> Op), `CONSTANTS` (π, e) and the lookups `op(name)`, `ewise_ops()`.
+name or alias -> Op), `CONSTANTS` (π, e), `functions(dialect)` (the calls of one dialect:
+records with `dialect` set are visible only there) and the lookups `op(name)`, `ewise_ops()`.
 A record says everything matcalc knows about an operator that is not calculus: its names,
 arity and kind, whether it commutes, the shape rule it obeys (a name from
 `matcalc.shapes.SHAPE_RULES`), its domain (where the sampler must stay), its NumPy and SymPy
@@ -39,6 +40,7 @@ class Op:
     value: float | None = None         # a constant's value
     expand: Callable | None = None     # a macro: (*operands) -> (op, operands); 0 is num 0
     doc: str = ""                      # one line for the language table and --help
+    dialect: str = ""                  # "": every dialect; else the only dialect it is in
 
     @property
     def spelling(self) -> str:
@@ -75,11 +77,19 @@ def ewise_ops() -> frozenset:
 
 from . import records as _records  # noqa: E402  (the records register themselves)
 
-FUNCTIONS: dict[str, Op] = {n: r for r in REGISTRY.values() if r.kind not in ("const",)
-                            for n in r.names}
+FUNCTIONS: dict[str, Op] = {n: r for r in REGISTRY.values()
+                            if r.kind not in ("const",) and not r.dialect for n in r.names}
 CONSTANTS: dict[str, Op] = {n: r for r in REGISTRY.values() if r.kind == "const"
                             for n in r.names}
 EWISE = ewise_ops()
 
+
+def functions(dialect: str = "matcalc") -> dict:
+    """What a user may call in `dialect`: the common functions, and that dialect's own
+    records (matrixcalculus.org's norm1, vector(c), …) in front of them."""
+    own = {n: r for r in REGISTRY.values() if r.dialect and r.dialect == dialect
+           for n in r.names}
+    return {**FUNCTIONS, **own} if own else FUNCTIONS
+
 __all__ = ["Op", "REGISTRY", "FUNCTIONS", "CONSTANTS", "EWISE", "op", "kind", "register",
-           "ewise_ops", "_records"]
+           "ewise_ops", "functions", "_records"]

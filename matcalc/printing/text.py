@@ -90,6 +90,10 @@ class TextPrinter(Printer):
         name = self._PATTERN_CALLS.get(e.op)
         return self._call(name, e.args) if name else super().doprint(e)
 
+    def _print_embed(self, e):
+        # the block of a literal that starts at row/column `value`: only in index forms
+        return f"E{str(e.value).translate(str.maketrans('0123456789', '₀₁₂₃₄₅₆₇₈₉'))}"
+
     def _print_unvec(self, e):
         # vec's inverse, shaped like its node (it appears only where a gradient passes
         # through a vec the user wrote)

@@ -143,6 +143,11 @@ def contract(t: Term, free: set, sizes: dict) -> Term:
             deltas = [(m.get(x, x), m.get(y, y)) for x, y in deltas]
             changed = True
             break
+    # two blocks of one literal meeting over their rows: Σ_p E_pk E'_pl is δ_kl for the same
+    # block and 0 for two different ones
+    factors = _embeds(factors, deltas, free)
+    if factors is None:
+        return Term(Fraction(0))
     # δ_ij between two output indices: the factors use one of them (x_j δ_ij is x_i δ_ij)
     for a, b in deltas:
         keep, drop = min(a, b), max(a, b)
@@ -162,6 +167,38 @@ def contract(t: Term, free: set, sizes: dict) -> Term:
             continue
         kept.append((e, idx))
     return Term(coef, tuple(kept), tuple(deltas))
+
+
+def _embeds(factors, deltas, free):
+    """Contract pairs of embeddings that share their summed first index (see `contract`);
+    None when two different blocks meet (the term is 0).  `deltas` gains δ_kl."""
+    changed = True
+    while changed:
+        changed = False
+        for a in range(len(factors)):
+            ea, ia = factors[a]
+            if ea.op != "embed" or not ia or ia[0] in free:
+                continue
+            for b in range(a + 1, len(factors)):
+                eb, ib = factors[b]
+                if eb.op != "embed" or not ib or ib[0] != ia[0]:
+                    continue
+                others = sum(ia[0] in idx for k, (_, idx) in enumerate(factors)
+                             if k not in (a, b)) + sum(ia[0] in d for d in deltas)
+                if others:
+                    continue
+                if ea.value != eb.value or ea.shape != eb.shape:
+                    if isinstance(ea.value, int) and isinstance(eb.value, int):
+                        return None               # two different blocks: orthogonal
+                    continue
+                if len(ia) == 2 and len(ib) == 2:
+                    deltas.append((ia[1], ib[1]))
+                factors = [f for k, f in enumerate(factors) if k not in (a, b)]
+                changed = True
+                break
+            if changed:
+                break
+    return factors
 
 
 def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:

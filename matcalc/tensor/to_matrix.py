@@ -83,10 +83,9 @@ def _term(t, out_idx, sizes, shape) -> Expr:
             factors.append(_contract(a, b, p))
         else:
             factors = _hadamard_all(factors, p)
-    # a factor summed over all its indices (Σ_pq A_pq = sum(A)) is a scalar factor now
+    # combine what is left over the free indices (a contraction may have left scalars)
     scalars += [e for e, idx in factors if not idx]
-    factors = [(e, idx) for e, idx in factors if idx]
-    # combine what is left over the free indices
+    factors = [f for f in factors if f[1]]
     coef = Fraction(t.coef)
     body = _combine(factors, deltas, out_idx, sizes, shape)
     for s in scalars:

@@ -167,9 +167,7 @@ def _sum(n: Expr, kids, ix, glob) -> _T:
     parts = []
     for k, (e, kid) in enumerate(zip(n.args, kids)):
         if kid is None:
-            if e.op in ("zeros",) or (e.op == "num" and e.value == 0):
-                continue
-            raise InternalError(f"a constant term in a differential: {n}", label="internal")
+            continue        # dᵏY is homogeneous in each d(x_r): a constant term is 0 (u·𝟎)
         parts.append((sign if k else 1, _fresh(kid, ix, glob), e.shape))
     axes = ix.axes(n.shape)
     terms = []
@@ -204,7 +202,7 @@ def _concat(n: Expr, kids, ix, glob) -> _T:
     for e, kid in zip(n.args, kids):
         size = e.shape[along]
         if kid is None:
-            if e.op != "zeros" and not (e.op == "num" and e.value == 0):
+            if not _is_zero(e):
                 raise InternalError(f"a constant block in a differential: {n}",
                                     label="internal")
         else:
@@ -217,6 +215,15 @@ def _concat(n: Expr, kids, ix, glob) -> _T:
         offset = offset + size if isinstance(offset, int) and isinstance(size, int) else \
             _symbolic_offset(offset, size)
     return _T(terms, axes)
+
+
+def _is_zero(e: Expr) -> bool:
+    """A constant that is 0 however it is written (𝟎, 0, 𝟎ᵀ, -𝟎, a literal of zeros)."""
+    if e.op == "zeros" or (e.op == "num" and e.value == 0):
+        return True
+    if e.op in ("T", "neg", "vcat", "hcat"):
+        return all(_is_zero(a) for a in e.args)
+    return False
 
 
 def _symbolic_offset(offset, size):
