@@ -68,14 +68,14 @@ def emit_index_form(pr, value_expr, form, out: str) -> None:
         ins, result = spec.split("->")
         if not codes:
             code = None
-        elif len(codes) == 1 and ins == result:
-            code = codes[0]                                    # already the array
+        elif len(codes) == 1 and ins == result:                # already the array
+            code = codes[0] if codes[0].isidentifier() else f"({codes[0]})"
         else:
             extra = ", optimize=True" if pr.backend == "numpy" and len(codes) > 2 else ""
             code = f"{pr.fn['einsum']}('{spec}', {', '.join(codes)}{extra})"
         for tree in scalars:
             v = pr.dense(pr.emit(tree), tree.shape)
-            code = v.code if code is None else f"{p(v, MUL)} * {code}"
+            code = p(v, MUL + 1) if code is None else f"{p(v, MUL)} * {code}"
         c = float(t.coef)
         if code is None:
             terms.append(Val(_coef(t.coef), ATOM, const=True))
