@@ -9,7 +9,8 @@ atol 1e-8 scaled by the largest entry); exports must also return the value.  A
 `MatcalcError` from `derive` other than `InternalError`/`ParseError`/`ShapeError` (the text
 is well typed) is a refusal, and so is one from `lambdify()` that every export raises too
 (the derivative was found but its array cannot be formed: labelled `array …`); anything else
-raised anywhere is a wrong answer.  Exec'd source is matcalc's own generated module.
+raised anywhere is a wrong answer — unless `known.py` describes it (a defect reported to the
+owner of a file the oracle's owners may not edit): then it is a "known defect", counted apart.  Exec'd source is matcalc's own generated module.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import numpy as np
 import matcalc
 from matcalc.codegen import export, function_name
 
+from .known import known_defect
 from .problem import Problem
 from .truth import Truth, find_truth, truth_at
 
@@ -51,7 +53,7 @@ BACKENDS = available_backends()
 
 @dataclass
 class Outcome:
-    kind: str                         # "correct" | "refused" | "wrong" | "no point"
+    kind: str                         # correct | refused | wrong | known defect | no point
     label: str = ""                   # refusal label / reason there is no point
     failures: list = field(default_factory=list)    # (channel, what, detail) when wrong
     problem: Problem | None = None
@@ -160,5 +162,9 @@ def judge(problem: Problem, seed: int, point: dict | None = None,
     if array_refusal is not None and all(w == type(array_refusal).__name__
                                          for _, w, _ in failures):
         return Outcome("refused", "array " + refusal_key(array_refusal), problem=problem)
+    if failures:
+        known = known_defect(problem, failures)
+        if known is not None:
+            return Outcome("known defect", known.id, failures, problem, truth)
     return Outcome("wrong" if failures else "correct", failures=failures, problem=problem,
                    truth=truth)
