@@ -133,6 +133,8 @@ def _arguments(d) -> list[str]:
 
 def _array_dims(d) -> list:
     """The derivative array's axes (symbolic): the output's, then the variable's per order."""
+    if len(d.wrt) != 1 and not d.question.mixed:    # joint: the variables' vecs stacked
+        return [x for x in d.expr.shape if x != 1] + [d.result.shape[-1]] * d.order
     if len(d.wrt) != 1:
         return [x for x in d.result.shape if x != 1]
     T = [x for x in d.var_shapes[d.wrt[0]] if x != 1]
