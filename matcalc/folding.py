@@ -19,6 +19,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .ops import kind
+from .patterns import size_expr
 from .tree import SCALAR, Expr, num
 
 _LINEAR_IN_EACH = {"matmul", "kron", "dot", "mul"}      # 0 if any operand is 0
@@ -104,7 +105,16 @@ def fold(e: Expr) -> Expr | None:
         return _literal(e)
     if op == "tr" and args[0].op == "vcat":
         return _trace_of_literal(args[0])
+    if op == "matmul" and args[1].op == "vcat" and all(a.shape[0] == 1 for a in args[1].args):
+        left = args[0].args[1] if args[0].op == "matmul" else args[0]
+        if left.op == "T" and left.args[0].op == "ones":    # 𝟏ᵀ [r₁; r₂] = r₁ + r₂
+            rows = _sum_rows(args[1].args)
+            return rows if left is args[0] else Expr("matmul", (args[0].args[0], rows), e.shape)
     zeros = [is_zero(a) for a in args]
+    if op in ("max", "min") and any(zeros) and not all(zeros) and e.shape != SCALAR:
+        return e.rebuild(*(num(0) if z else a for a, z in zip(args, zeros)))
+    if op == "softmax" and zeros[0]:
+        return Expr("div", (_ones_like(e.shape), size_expr(e.shape[0])), e.shape)
     if any(zeros):
         if op in _LINEAR or op in _LINEAR_IN_EACH:
             return zero_like(e.shape)
@@ -159,6 +169,13 @@ def _literal(e: Expr) -> Expr | None:
         return None
     out = tuple(Expr("T", (Expr("vcat", tuple(r), (len(r), 1)),), (1, len(r))) for r in rows)
     return Expr("vcat", out, e.shape)
+
+
+def _sum_rows(rows) -> Expr:
+    out = rows[0]
+    for r in rows[1:]:
+        out = Expr("add", (out, r), out.shape)
+    return out
 
 
 def _trace_of_literal(m: Expr) -> Expr | None:

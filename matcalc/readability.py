@@ -47,7 +47,9 @@ def leftovers(e: Expr) -> list[str]:
     """What a person would have simplified away in `e`, one description each: a zero that is
     not the whole answer, `I` or `𝟏` as a factor, `𝟏ᵀ diag(v)`, `a^1`, `1 a`, `(Aᵀ)ᵀ`,
     `−(−a)`, `exp(log(a))`, a foldable function of a number.  Empty for a clean answer.
-    Zeros inside matrix literals and the 0 of `max(0, z)` are the notation, not leftovers."""
+    Zeros inside matrix literals and the 0 of `max(0, z)` are the notation, not leftovers;
+    a zero the input divides by (or takes the log of, or raises to a power) is the input's
+    own, where it is undefined."""
     found: list[str] = []
     exempt: set[int] = set()
     if _is_zero(e):
@@ -57,8 +59,13 @@ def leftovers(e: Expr) -> list[str]:
             continue
         op, a = n.op, n.args
         if op in ("vcat", "hcat", "max", "min"):
-            exempt.update(id(x) for x in a if x.op == "num")
+            exempt.update(id(x) for x in a if x.op == "num" or _is_zero(x))
             continue
+        if (op == "div" and _is_zero(a[1])) or (op == "pow" and _is_zero(a[0])) or \
+                (op == "log" and _is_zero(a[0])):
+            exempt.update(_ids(a[1] if op == "div" else a[0]))  # the input is undefined there
+            if op != "div":
+                continue
         if _is_zero(n) and n.op != "T":
             found.append(f"zero {n}")
         elif op == "matmul" and any(x.op == "eye" for x in a):
@@ -85,6 +92,10 @@ def leftovers(e: Expr) -> list[str]:
         elif op in ("sum",) and _is_ones(a[0]):
             found.append(f"sum of ones {n}")
     return found
+
+
+def _ids(e: Expr) -> set:
+    return {id(n) for n in e.walk()}
 
 
 def _factors(e: Expr) -> list:
