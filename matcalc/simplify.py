@@ -15,8 +15,9 @@ rulebook it is given (a rulebook without simplify rules only normalises);
 from __future__ import annotations
 
 from .errors import ShapeError
-from .normal_form import _untransposed, canon
-from .patterns import SIMPLIFY_CTX, Instantiator, RuleShapeError, matches
+from .normal_form import canon
+from .sums import untransposed
+from .patterns import SIMPLIFY_CTX, Instantiator, RuleShapeError, count_expr, matches
 from .rewrite import bottom_up, fixpoint, innermost, postwalk
 from .rulebook import load
 from .shaperules import mk
@@ -123,7 +124,7 @@ def _untranspose_sum(s: Expr):
         if t.op == "div" and t.args[1].shape == SCALAR:
             a = un(t.args[0])
             return None if a is None else mk("div", a, t.args[1])
-        got = _untransposed(t)
+        got = untransposed(t)
         if got is None or not got[1]:
             return None
         saved[0] += sum(1 for n in _chain(t, "matmul", []) if n.op == "T")
@@ -177,6 +178,19 @@ def present(e: Expr) -> Expr:
 
     out = left_associate(postwalk(e, tidy))
     out = postwalk(out, _pull_transposes)
-    return _pull_transposes(out)
+    return postwalk(_pull_transposes(out), _spelled)
+
+
+def _spelled(m: Expr) -> Expr:
+    """`sum(u) / n` as mean(u) (n the number of entries of u); a negated product with the
+    sign on its first factor, `-(s ⊙ y)ᵀ X` rather than `-((s ⊙ y)ᵀ X)` (unary minus binds
+    tighter than a product, so the text reads back as this tree)."""
+    if m.op == "div" and m.args[0].op == "sum" and m.args[1] == count_expr(m.args[0].args[0].shape):
+        return mk("mean", m.args[0].args[0])
+    if m.op == "neg" and m.args[0].op in ("matmul", "mul", "div", "kron") and \
+            m.args[0].args[0].shape != SCALAR:
+        inner = m.args[0]
+        return inner.rebuild(_spelled(mk("neg", inner.args[0])), *inner.args[1:])
+    return m
 
 

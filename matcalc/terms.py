@@ -143,20 +143,37 @@ def build(t: Term) -> Expr:
     adown = [_power(b, -k) for b, k in arr if k < 0]
     p, q = t.coef.numerator, t.coef.denominator
     rest = _product_of(up)
-    if rest is not None and all(_simple(b) for b, k in scal if k < 0) and (sdown or q != 1):
-        # a coefficient block in front: (2 / N) rest, (2 / 3) (A / B)
+    if rest is not None and sdown and all(_simple(b) for b, k in scal if k < 0):
+        if abs(p) == 1:                          # x / n, -(𝟏ᵀ / N)
+            out = mk("div", rest, _product_of(([num(q)] if q != 1 else []) + sdown + adown))
+            return mk("neg", out) if p < 0 else out
+        # a coefficient block in front: (2 / N) rest, (2 / N) (a / b)
         if adown:
             rest = mk("div", rest, _product_of(adown))
         return mk("mul", mk("div", num(p), _product_of(([num(q)] if q != 1 else []) + sdown)),
                   rest)
-    down = ([num(q)] if q != 1 else []) + sdown + adown
-    negate = p == -1 and rest is not None        # -x, -(xᵀ A); but -2 x, -1 / x^2
-    lead = -p if negate else p
+    down = sdown + adown
+    lead: Fraction = Fraction(p)
+    if q != 1:
+        if _decimal(q) or not down or rest is None:
+            lead = t.coef                        # 0.5 x / norm(x), (1/3) x
+        else:
+            down = [num(q)] + down               # x / (3 norm(x))
+    negate = lead == -1 and rest is not None     # -x, -(xᵀ A); but -2 x, -1 / x^2
+    if negate:
+        lead = Fraction(1)
     if lead != 1 or rest is None:
         rest = _product_of([num(lead)] + up)
     if down:
         rest = mk("div", rest, _product_of(down))
     return mk("neg", rest) if negate else rest
+
+
+def _decimal(q: int) -> bool:
+    for f in (2, 5):
+        while q % f == 0:
+            q //= f
+    return q == 1
 
 
 def assemble(kept: list) -> Expr:

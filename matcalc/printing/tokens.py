@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 _TOKEN = re.compile(r"""
-    (?P<num>\d+\.?\d*(?:e-?\d+)?|\.\d+(?:e-?\d+)?)
-  | (?P<name>[^\W\d][\w₀-₉]*|𝟏|𝟎)
+    (?P<const>𝟏|𝟎)
+  | (?P<num>[0-9]+\.?[0-9]*(?:e-?[0-9]+)?|\.[0-9]+(?:e-?[0-9]+)?)
+  | (?P<name>[^\W\dᵀ][^\Wᵀ]*)
   | (?P<op>[-+*/^⊙⊘⊗·@ᵀ,;=()\[\]'])
   | (?P<space>\s+)
   | (?P<other>.)
