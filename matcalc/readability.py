@@ -63,9 +63,8 @@ def leftovers(e: Expr) -> list[str]:
             continue
         if (op == "div" and _is_zero(a[1])) or (op == "pow" and _is_zero(a[0])) or \
                 (op == "log" and _is_zero(a[0])):
-            exempt.update(_ids(a[1] if op == "div" else a[0]))  # the input is undefined there
-            if op != "div":
-                continue
+            exempt.update(_ids(n))            # the input is undefined there: its own zeros
+            continue
         if _is_zero(n) and n.op != "T":
             found.append(f"zero {n}")
         elif op == "matmul" and any(x.op == "eye" for x in a):

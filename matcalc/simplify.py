@@ -189,8 +189,9 @@ def _spelled(m: Expr) -> Expr:
         return mk("mean", m.args[0].args[0])
     if m.op == "neg" and m.args[0].op in ("matmul", "mul", "div", "kron") and \
             m.args[0].args[0].shape != SCALAR:
-        inner = m.args[0]
-        return inner.rebuild(_spelled(mk("neg", inner.args[0])), *inner.args[1:])
+        inner, first = m.args[0], m.args[0].args[0]
+        first = first.args[0] if first.op == "neg" else _spelled(mk("neg", first))
+        return inner.rebuild(first, *inner.args[1:])
     return m
 
 
