@@ -99,6 +99,8 @@ def _constant(op: str, args: tuple):
 def fold(e: Expr) -> Expr | None:
     """`e` folded (see the module's docstring), or None when nothing folds."""
     op, args = e.op, e.args
+    if op in ("add", "sub", "mul") and e.shape != SCALAR:
+        return _literal_arithmetic(e)
     if not args or op in ("add", "sub", "pvar"):
         return None
     if op in ("vcat", "hcat"):
@@ -169,6 +171,32 @@ def _literal(e: Expr) -> Expr | None:
         return None
     out = tuple(Expr("T", (Expr("vcat", tuple(r), (len(r), 1)),), (1, len(r))) for r in rows)
     return Expr("vcat", out, e.shape)
+
+
+def _entries(e: Expr):
+    """(entries, transposed) of a literal column [a, b] or row [a, b]ᵀ of scalars, or None."""
+    t = e.op == "T"
+    v = e.args[0] if t else e
+    if v.op == "vcat" and all(a.shape == SCALAR for a in v.args):
+        return list(v.args), t
+    return None
+
+
+def _literal_arithmetic(e: Expr) -> Expr | None:
+    """c [a, b] = [c a, c b] and [a, b] ± [c, d] = [a ± c, b ± d], entry by entry."""
+    a, b = e.args
+    la, lb = _entries(a), _entries(b)
+    if e.op == "mul" and (la is None) != (lb is None) and SCALAR in (a.shape, b.shape):
+        (vals, t), s = (la, b) if la is not None else (lb, a)
+        out = [Expr("mul", (s, x), SCALAR) for x in vals]
+    elif e.op in ("add", "sub") and la is not None and lb is not None and la[1] == lb[1] \
+            and len(la[0]) == len(lb[0]):
+        t = la[1]
+        out = [Expr(e.op, (x, y), SCALAR) for x, y in zip(la[0], lb[0])]
+    else:
+        return None
+    col = Expr("vcat", tuple(out), (len(out), 1))
+    return Expr("T", (col,), (1, len(out))) if t else col
 
 
 def _sum_rows(rows) -> Expr:

@@ -26,6 +26,37 @@ def printed_size(e: Expr) -> int:
     return shared_size(main, defs)
 
 
+def form_key(e: Expr) -> str:
+    """A string equal for trees that differ only in the order of the operands of commutative
+    operators (sums, scalar and element-wise products, dot, max, min)."""
+    from .ops import REGISTRY
+    op = e.op
+    if op in ("add", "sub"):
+        out: list = []
+        stack = [(e, 1)]
+        while stack:
+            n, s = stack.pop()
+            if n.op == "add":
+                stack += [(n.args[0], s), (n.args[1], s)]
+            elif n.op == "sub":
+                stack += [(n.args[0], s), (n.args[1], -s)]
+            else:
+                out.append(("+" if s > 0 else "-") + form_key(n))
+        return "sum(" + ",".join(sorted(out)) + ")"
+    if REGISTRY.get(op) is not None and REGISTRY[op].commutative:
+        flat, stack = [], [e]
+        while stack:
+            n = stack.pop()
+            if n.op == op:
+                stack += list(n.args)
+            else:
+                flat.append(form_key(n))
+        return f"{op}(" + ",".join(sorted(flat)) + ")"
+    if op in ("var", "size", "num"):
+        return f"{op}:{e.value}"
+    return f"{op}{e.shape}(" + ",".join(form_key(a) for a in e.args) + ")"
+
+
 # -- leftovers ----------------------------------------------------------------------------
 
 def _is_zero(e: Expr) -> bool:

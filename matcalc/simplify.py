@@ -57,7 +57,10 @@ def simplify(e: Expr, record: list | None = None, rulebook=None) -> Expr:
     step = _rule_step(rulebook if rulebook is not None else load(), record)
 
     def one_pass(t: Expr) -> Expr:
-        t = left_associate(t)
+        a = left_associate(t)
+        if a != t and record is not None:
+            record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
+        t = a
         out = innermost(t, step, {})
         assert out.shape == t.shape, "simplification changed a shape"
         return out
