@@ -182,8 +182,10 @@ class MathMLPrinter(Printer):
 _PRINTER = MathMLPrinter()
 
 
-def to_mathml(e: Expr, display: bool = False) -> str:
-    """A `<math>` element for a typed tree."""
-    attrs = ' display="block"' if display else ""
+def to_mathml(e: Expr, display: bool = False, displaystyle: bool = False) -> str:
+    """A `<math>` element for a typed tree; `display`: a block of its own, `displaystyle`:
+    inline but set in display style (fractions full size, as in the reference tables)."""
+    attrs = (' display="block"' if display else "") + \
+        (' displaystyle="true"' if displaystyle else "")
     with deep_recursion():
         return f"<math{attrs}>{_PRINTER.doprint(e)}</math>"
