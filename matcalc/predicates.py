@@ -2,7 +2,7 @@
 facts read off how an expression is built, never from values.
 
 Owns: `symmetric(e)` and `positive(e)`.
-- symmetric: `I`, `diag(v)`, `A Aᵀ`, `Aᵀ A`, `Aᵀ B A` with B symmetric, and what keeps
+- symmetric: `I`, `diag(v)`, `A Aᵀ`, `Aᵀ A`, `Aᵀ B A` with B symmetric, `A + Aᵀ`, and what keeps
   symmetry: `Sᵀ`, `inv(S)`, `S ± T`, `−S`, `s S` (s scalar), `S ⊙ T`, `S ⊘ T`, `S^k`, an
   element-wise function of S, `kron(S, T)` — of symmetric S, T; a square 𝟎 or 𝟏.
 - positive: a positive number, a size (`N`), π and e, `exp(·)`, and products, quotients
@@ -64,6 +64,8 @@ def symmetric(e: Expr) -> bool:
         return _palindrome(_chain(e))
     if op in _KEEPS:
         return symmetric(a[0])
+    if op in ("add", "mul") and _transpose_of(a[0], a[1]):
+        return True                                   # A + Aᵀ, A ⊙ Aᵀ
     if op in ("add", "sub", "mul", "div", "kron", "max", "min"):
         return all(x.shape == SCALAR or symmetric(x) for x in a)
     if op == "pow":

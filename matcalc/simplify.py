@@ -144,6 +144,9 @@ def _pull_transposes(m: Expr) -> Expr:
     if m.op in ("add", "sub"):
         got = _untranspose_sum(m)
         return mk("T", got[0]) if got is not None and got[1] >= 3 else m
+    if m.op == "T" and m.args[0].op in ("add", "sub"):       # (aᵀ - bᵀ)ᵀ = a - b
+        got = _untranspose_sum(m.args[0])
+        return got[0] if got is not None else m
     if m.op not in ("matmul", "mul", "neg", "pow", "div"):
         return m
     args = list(m.args)

@@ -1,6 +1,7 @@
 """Sums written the shortest way: like terms added, diagonal matrices merged, and of the sum
 as collected, with its common factors taken out, multiplied out, or as the transpose of its
-terms' transposes — the shortest (`terms.size`), the first of equals.
+terms' transposes — the shortest (`terms.size`); of equals, the one with a common factor
+taken out, else the first.
 
 Owns: `collect`, `merge_diagonals`, `shortest`, `positive_term`, `untransposed`.  The normal
 form of a single node is `normal_form.canon`, passed in as `norm` (inner sums are normalised
@@ -213,9 +214,11 @@ def shortest(kept: list, norm, transpose: bool = True) -> Expr:
     """The shortest of the sum as collected, factored, multiplied out, or both — or of the
     transpose of its terms' transposes."""
     cands = [assemble(kept)]
+    factored = []                         # a common factor taken out wins a tie
     for f in (_factor(kept), _factor_chains(kept)):
         if f is not None:
             cands.append(f)
+            factored.append(f)
     if any(_expandable(b, k) for t in kept for b, k in t.factors.items()):
         ex = _expand(kept)
         if ex is not None:
@@ -227,13 +230,15 @@ def shortest(kept: list, norm, transpose: bool = True) -> Expr:
                 f = _factor(ex)
                 if f is not None:
                     cands.append(f)
+                    factored.append(f)
     if transpose and cands[0].shape != SCALAR:
         t = _transposed_sum(kept, norm)
         if t is not None:
             cands.append(t)
     best = cands[0]
     for c in cands[1:]:
-        if size(c) < size(best):
+        if size(c) < size(best) or (size(c) == size(best) and best is cands[0] and
+                                    any(c is f for f in factored)):
             best = c
     return best
 

@@ -83,6 +83,10 @@ def break_latex(e: Expr, width: int) -> list[str]:
             lns = _child(t, PREC["add"] + (sign == "-"), width - 2)
             pieces.append(([lead + lns[0]] + lns[1:], _w(t) + len(lead)))
         return _pack(pieces, width)
+    if op == "dot":                                                  # u · v
+        left, right = _child(a[0], PREC["dot"], width), _child(a[1], PREC["dot"] + 1, width)
+        right[0] = r"\cdot " + right[0]
+        return _pack([(left, _w(a[0])), (right, _w(a[1]) + 2)], width)
     if op == "mul" and all(x.shape != SCALAR for x in a):          # u ⊙ v ⊙ w
         fs = _chain(e, "mul")
         pieces = [(_child(f, PREC["mul"] + (i > 0), width), _w(f) + 2) for i, f in enumerate(fs)]
@@ -113,6 +117,10 @@ def break_latex(e: Expr, width: int) -> list[str]:
     if rec is not None and op not in ("sqrt", "abs", "norm") and len(a) == 1:
         name = rec.latex or rf"\operatorname{{{rec.spelling}}}"
         return _wrap(name + r"\left(", break_latex(a[0], width - 6), r"\right)")
+    if op == "div" and a[1].shape == SCALAR and _w(a[0]) > width // 2:
+        # a long numerator over a scalar: 1/d (…), the parentheses broken across lines
+        head = rf"\frac{{1}}{{{to_latex(a[1])}}} \left("
+        return _wrap(head, break_latex(a[0], width - _w(a[1]) - 4), r"\right)")
     if ewise_of_arrays(e) and op == "div":
         lns = _child(a[0], PREC["div"], width)
         return lns + [r"\oslash " + _PRINTER.paren(a[1], PREC["div"] + 1)]

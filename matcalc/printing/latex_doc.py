@@ -12,7 +12,7 @@ Widths are measured on the Unicode text of a part (a proxy for its printed width
 """
 from __future__ import annotations
 
-from ..tree import SCALAR, Expr
+from ..tree import Expr
 from .base import PREC
 from .latex import _PRINTER, to_latex
 from .latex_break import break_latex
@@ -53,7 +53,7 @@ def rows_for(lhs: str, e: Expr, rel: str = "=") -> list[str]:
 
 def step_rows(s) -> list[str]:
     """The rows of one step (`steps.Step`) in an align*: one `&=` per row, a note as
-    \intertext (a paragraph across the page, outside the alignment)."""
+    \\intertext (a paragraph across the page, outside the alignment)."""
     if s.expr is not None and s.kind in ("simplify", "substitute", "result", "differential"):
         return rows_for(s.lhs, s.expr)
     if s.latex and s.kind == "intermediate":
