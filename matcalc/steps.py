@@ -218,9 +218,20 @@ def explain(d) -> list:
         steps.append(Step("layout", "denominator layout: the transpose of the numerator-layout "
                                     "Jacobian"))
     steps.append(Step("result", f"∂/∂{','.join(d.wrt)} = {d.result}   "
-                                f"({d.shape_text}, {d.layout} layout)",
+                                f"({d.shape_text}{layout_note(d)})",
                       f"&= {_latex(d.result)}", expr=d.result))
     return steps
+
+
+def layout_note(d) -> str:
+    """`, numerator layout` only where the layout changes the answer (a vector by a scalar
+    or a vector, a scalar by a vector); a scalar by a scalar or by a matrix has one form."""
+    from .conventions import is_vector_case
+    xs = [d.var_shapes[w] for w in d.wrt]
+    if not is_vector_case(d.expr.shape, xs) or d.order != 1 or \
+            all(s == SCALAR for s in [d.expr.shape, *xs]):
+        return ""
+    return f", {d.layout} layout"
 
 
 def steps_text(steps: list) -> str:

@@ -178,10 +178,13 @@ def _decimal(q: int) -> bool:
 
 def assemble(kept: list) -> Expr:
     """A sum of terms: positive terms first, each group in the order given (x^2 - 3 x,
-    X w + b - y); no terms is 0."""
+    X w + b - y) but a term's transpose after it (A + Aᵀ); no terms is 0."""
     if not kept:
         return num(0)
-    kept = sorted(kept, key=lambda t: t.coef < 0)
+    plain = {b for t in kept for b in t.factors if b.op != "T"}
+    # positive terms first; of a term and its transpose, the term first (A + Aᵀ)
+    kept = sorted(kept, key=lambda t: (t.coef < 0, any(b.op == "T" and b.args[0] in plain
+                                                      for b in t.factors)))
     out = build(kept[0])
     for t in kept[1:]:
         if t.coef < 0:
