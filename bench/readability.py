@@ -47,10 +47,21 @@ def derive(p):
 
 
 def textbook_tree(p, d):
-    """The textbook's form parsed with the problem's shapes, as written (not simplified)."""
+    """The textbook's form parsed with the problem's shapes, as written (not simplified):
+    `I`, `𝟏` take the answer's shape, a size (`N` in `(2/N)`) is that size."""
     import matcalc
+    from matcalc.rewrite import replace
+    from matcalc.tree import Expr
     declared = {k: ",".join(str(x) for x in v) for k, v in d.var_shapes.items()}
-    return matcalc.parse(p["textbook"], declared)
+    r, c = d.result.shape
+    if (r, c) == (1, 1):
+        e = matcalc.parse(p["textbook"], declared)
+    else:
+        declared["Shape_"] = f"{r},{c}"            # a stand-in of the answer's shape
+        e = matcalc.parse(f"({p['textbook']}) + Shape_", declared).args[0]
+    sizes = {str(x) for v in d.var_shapes.values() for x in v if isinstance(x, str)}
+    return replace(e, {n: Expr("size", (), (1, 1), n.value) for n in e.walk()
+                       if n.op == "var" and n.value in sizes - set(d.var_shapes)})
 
 
 def measure(p) -> dict:
