@@ -186,8 +186,10 @@ def _literal_arithmetic(e: Expr) -> Expr | None:
     """c [a, b] = [c a, c b] and [a, b] ± [c, d] = [a ± c, b ± d], entry by entry."""
     a, b = e.args
     la, lb = _entries(a), _entries(b)
-    if e.op == "mul" and (la is None) != (lb is None) and SCALAR in (a.shape, b.shape):
+    if e.op == "mul" and (la is None) != (lb is None):
         (vals, t), s = (la, b) if la is not None else (lb, a)
+        if s.shape != SCALAR:
+            return None
         out = [Expr("mul", (s, x), SCALAR) for x in vals]
     elif e.op in ("add", "sub") and la is not None and lb is not None and la[1] == lb[1] \
             and len(la[0]) == len(lb[0]):
