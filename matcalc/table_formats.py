@@ -104,7 +104,11 @@ th{background:#eef1f5}tr:nth-child(even) td{background:#fafbfc}
 code{font-family:ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:.9em}
 math{font-size:1.15em}.b{font-weight:bold}section.ext{border-left:4px solid #c76b00;
 padding-left:1rem}.src{color:#555;font-style:italic}
-caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0;color:#333}"""
+caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0;color:#333}
+table{table-layout:fixed}td{overflow-wrap:anywhere}
+.m{overflow-x:auto;overflow-y:hidden;max-width:100%;padding:2px 0}
+.note{font-size:.9em;color:#444}"""
+_WIDTHS = {6: (12, 9, 4, 22, 35, 18), 4: (18, 32, 32, 18)}   # per cent, by column count
 
 
 def html_document(tables) -> str:
@@ -134,8 +138,11 @@ def html_document(tables) -> str:
 
 
 def _html_table(title, header, rows) -> list[str]:
-    return ([f"<table><caption>{escape_html(title)}</caption><thead><tr>"
-             + "".join(f"<th>{escape_html(h)}</th>" for h in header)
+    cols = "".join(f'<col style="width:{w}%">' for w in _WIDTHS.get(len(header), ()))
+    rows = [[f'<div class="m">{c}</div>' if c.startswith("<math") else c for c in r]
+            for r in rows]
+    return ([f"<table><caption>{escape_html(title)}</caption><colgroup>{cols}</colgroup>"
+             "<thead><tr>" + "".join(f"<th>{escape_html(h)}</th>" for h in header)
              + "</tr></thead><tbody>"]
             + ["<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows]
             + ["</tbody></table>"])
