@@ -19,6 +19,7 @@ import itertools
 
 from .errors import InternalError, UnsupportedError
 from .ops import REGISTRY
+from .predicates import positive, symmetric
 from .rewrite import replace
 from .shaperules import mk
 from .sizes import SCALAR, _monomials, count
@@ -128,6 +129,8 @@ CONDITIONS = {
     "independent": lambda ctx, a: not ctx.depends(a),
     "linear": lambda ctx, a: ctx.linear(a),
     "coefficient": lambda ctx, a: not ctx.linear(a),
+    "symmetric": lambda ctx, a: symmetric(a),
+    "positive": lambda ctx, a: positive(a),
 }
 CONDITION_ARITY = {"same_shape": 2, "transposed_shape": 2, "kron_rows": 3, "kron_cols": 3}
 # which rule kinds a condition makes sense in (absent: every kind)
