@@ -1,10 +1,11 @@
 """matcalc's benchmark suite (issue 7): one command, figures and ratios measured in one run.
 
-    python bench/run.py [--quick | --tiny] [--only latency,derive,scaling,numeric]
+    python bench/run.py [--quick | --tiny] [--only latency,derive,scaling,numeric,capabilities]
                         [--out bench/results/latest.json]
 
 Sections: 1 latency (cold `matcalc derive`), 2 derivation speed (vs SymPy MatrixSymbol,
-tensorgrad), 3 scaling with network depth, 4 exported code (vs hand-written NumPy, torch, JAX).
+tensorgrad), 3 scaling with network depth, 4 exported code (vs hand-written NumPy, torch, JAX),
+5 the new capabilities (tensor-valued, order 3, by-matrix Hessians vs torch.func / JAX).
 See bench/README.md.  Nothing here asserts a timing.
 """
 from __future__ import annotations
@@ -18,14 +19,17 @@ from pathlib import Path
 if __package__ in (None, ""):                       # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import derive_speed, latency, numeric, scaling  # noqa: E402
+from bench import capabilities, derive_speed, latency, numeric, scaling  # noqa: E402
 from bench.common import ROOT, fmt_ratio, fmt_time, machine, machine_line  # noqa: E402
 
-SECTIONS = {"latency": latency, "derive": derive_speed, "scaling": scaling, "numeric": numeric}
+SECTIONS = {"latency": latency, "derive": derive_speed, "scaling": scaling, "numeric": numeric,
+            "capabilities": capabilities}
 TITLES = {"latency": "1. Answer latency (cold process)",
           "derive": "2. Derivation speed (in-process) and correctness, shared battery",
           "scaling": "3. Scaling with depth: L-layer tanh network loss",
-          "numeric": "4. Exported code: gradient and Hessian evaluation"}
+          "numeric": "4. Exported code: gradient and Hessian evaluation",
+          "capabilities": "5. New capabilities: tensor derivatives, order 3, by-matrix Hessians "
+                          "(derive, printed size, exported code vs torch.func / JAX)"}
 
 
 def main(argv=None) -> int:
@@ -118,6 +122,15 @@ def targets(sec: dict) -> list[dict]:
         j = s.get("min_speedup_over_jax")
         add("faster than jitted JAX (gradient and Hessian)", None if j is None else j > 1,
             f"min speed-up {fmt_ratio(j)}")
+    if "capabilities" in sec:
+        s = sec["capabilities"]["summary"]
+        add("new capabilities: every exported array equals autodiff's (allclose), no error",
+            not s["errors"] and not s["disagree"],
+            f"errors {s['errors'] or 'none'}; differ {s['disagree'] or 'none'}")
+        for m in ("torch.func", "jax (jit)"):
+            lo, hi = s.get(f"min_speedup_over_{m}"), s.get(f"max_speedup_over_{m}")
+            add(f"new capabilities: exported code vs {m} (autodiff time / matcalc time)", None,
+                f"{fmt_ratio(lo)} … {fmt_ratio(hi)}")
     return out
 
 
