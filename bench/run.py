@@ -107,6 +107,17 @@ def targets(sec: dict) -> list[dict]:
             under = s.get(f"L64_under_1s_{w}")
             add(f"L = 64 by {w} derives in < 1 s", under,
                 fmt_time(f["time_at_max_L"]) + f" at L = {f['max_L']}")
+    if "scaling" in sec and sec["scaling"]["summary"].get("deep"):
+        s = sec["scaling"]["summary"]["deep"]
+        e, t, w = s["time_exponent"], s["time_at_max_L"], s["widest"]
+        add("1,024-layer chain derives in < 2 s", None if s["max_L"] != 1024 or t is None
+            else t < 2, f"{fmt_time(t)} at L = {s['max_L']}")
+        add("depth: time exponent ≤ 1.1 (64 … 1,024 layers)",
+            None if e is None or s["max_L"] != 1024 else e <= 1.1,
+            "–" if e is None else f"{e:.2f} up to L = {s['max_L']}")
+        add("a gradient by 100 weight matrices at once in < 1 s",
+            None if not w or w["wrt"] != 100 or "time" not in w else w["time"] < 1,
+            "–" if not w else f"{fmt_time(w.get('time'))} by {w['wrt']} matrices")
     if "numeric" in sec:
         s = sec["numeric"]["summary"]
         w = s.get("matcalc_vs_broadcast_worst_n_ge_512")
