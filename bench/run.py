@@ -1,10 +1,11 @@
 """matcalc's benchmark suite (issue 7): one command, figures and ratios measured in one run.
 
-    python bench/run.py [--quick | --tiny] [--only latency,derive,scaling,numeric]
+    python bench/run.py [--quick | --tiny] [--only latency,derive,scaling,numeric,capabilities]
                         [--out bench/results/latest.json]
 
 Sections: 1 latency (cold `matcalc derive`), 2 derivation speed (vs SymPy MatrixSymbol,
-tensorgrad), 3 scaling with network depth, 4 exported code (vs hand-written NumPy, torch, JAX).
+tensorgrad), 3 scaling with network depth, 4 exported code (vs hand-written NumPy, torch, JAX),
+5 the new capabilities (tensor-valued, order 3, by-matrix Hessians vs torch.func / JAX).
 See bench/README.md.  Nothing here asserts a timing.
 """
 from __future__ import annotations
@@ -18,14 +19,17 @@ from pathlib import Path
 if __package__ in (None, ""):                       # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import derive_speed, latency, numeric, scaling  # noqa: E402
+from bench import capabilities, derive_speed, latency, numeric, scaling  # noqa: E402
 from bench.common import ROOT, fmt_ratio, fmt_time, machine, machine_line  # noqa: E402
 
-SECTIONS = {"latency": latency, "derive": derive_speed, "scaling": scaling, "numeric": numeric}
+SECTIONS = {"latency": latency, "derive": derive_speed, "scaling": scaling, "numeric": numeric,
+            "capabilities": capabilities}
 TITLES = {"latency": "1. Answer latency (cold process)",
           "derive": "2. Derivation speed (in-process) and correctness, shared battery",
           "scaling": "3. Scaling with depth: L-layer tanh network loss",
-          "numeric": "4. Exported code: gradient and Hessian evaluation"}
+          "numeric": "4. Exported code: gradient and Hessian evaluation",
+          "capabilities": "5. New capabilities: tensor derivatives, order 3, by-matrix Hessians "
+                          "(derive, printed size, exported code vs torch.func / JAX)"}
 
 
 def main(argv=None) -> int:
@@ -103,6 +107,17 @@ def targets(sec: dict) -> list[dict]:
             under = s.get(f"L64_under_1s_{w}")
             add(f"L = 64 by {w} derives in < 1 s", under,
                 fmt_time(f["time_at_max_L"]) + f" at L = {f['max_L']}")
+    if "scaling" in sec and sec["scaling"]["summary"].get("deep"):
+        s = sec["scaling"]["summary"]["deep"]
+        e, t, w = s["time_exponent"], s["time_at_max_L"], s["widest"]
+        add("1,024-layer chain derives in < 2 s", None if s["max_L"] != 1024 or t is None
+            else t < 2, f"{fmt_time(t)} at L = {s['max_L']}")
+        add("depth: time exponent ≤ 1.1 (64 … 1,024 layers)",
+            None if e is None or s["max_L"] != 1024 else e <= 1.1,
+            "–" if e is None else f"{e:.2f} up to L = {s['max_L']}")
+        add("a gradient by 100 weight matrices at once in < 1 s",
+            None if not w or w["wrt"] != 100 or "time" not in w else w["time"] < 1,
+            "–" if not w else f"{fmt_time(w.get('time'))} by {w['wrt']} matrices")
     if "numeric" in sec:
         s = sec["numeric"]["summary"]
         w = s.get("matcalc_vs_broadcast_worst_n_ge_512")
@@ -118,6 +133,15 @@ def targets(sec: dict) -> list[dict]:
         j = s.get("min_speedup_over_jax")
         add("faster than jitted JAX (gradient and Hessian)", None if j is None else j > 1,
             f"min speed-up {fmt_ratio(j)}")
+    if "capabilities" in sec:
+        s = sec["capabilities"]["summary"]
+        add("new capabilities: every exported array equals autodiff's (allclose), no error",
+            not s["errors"] and not s["disagree"],
+            f"errors {s['errors'] or 'none'}; differ {s['disagree'] or 'none'}")
+        for m in ("torch.func", "jax (jit)"):
+            lo, hi = s.get(f"min_speedup_over_{m}"), s.get(f"max_speedup_over_{m}")
+            add(f"new capabilities: exported code vs {m} (autodiff time / matcalc time)", None,
+                f"{fmt_ratio(lo)} … {fmt_ratio(hi)}")
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+import time
 
 from bench.battery import _deep_text
 from bench.common import fmt_time, loglog_slope, measure, table
@@ -110,7 +111,79 @@ def run(mode: str = "full", log=print) -> dict:
             f"{_f(f['time_exponent_last_doubling'])}), printed size exponent "
             f"{_f(f['chars_exponent'])}, with CSE {_f(f['cse_chars_exponent'])}; "
             f"L = {f['max_L']} takes {fmt_time(f['time_at_max_L'])}")
-    return {"by_W1": data["W1"], "by_x": data["x"], "summary": summary, "profile": profile}
+    deep = _depth_and_width(mode, log)
+    summary["deep"] = deep["summary"]
+    return {"by_W1": data["W1"], "by_x": data["x"], "summary": summary, "profile": profile,
+            "deep": deep}
+
+
+def _depth_and_width(mode: str, log) -> dict:
+    """Issue 17 item 3: the chain at 64 … 1,024 layers by W1 (written inline: the language
+    has no named intermediates on this branch), the parser's nesting and length limits
+    raised for the duration; and one gradient by many weight matrices at once
+    (`derive(expr, [W1, …, Wk])`, a joint derivative).  Derivation time (one run each: these
+    are long) and the printed size as `matcalc derive` prints it (shared parts named)."""
+    import matcalc
+    from matcalc import parse_errors
+    levels = {"tiny": [8, 16], "quick": [64, 128, 256], "full": [64, 128, 256, 512, 1024]}[mode]
+    widths = {"tiny": [4], "quick": [10, 25], "full": [10, 25, 50, 100]}[mode]
+    saved = parse_errors.MAX_DEPTH, parse_errors.MAX_LENGTH
+    parse_errors.MAX_DEPTH, parse_errors.MAX_LENGTH = 10 ** 6, 10 ** 7
+    rows, deep, wide = [], [], []
+    try:
+        for L in levels:
+            text, shapes = _deep_text(L)
+            rec = {"L": L}
+            try:
+                t = time.perf_counter()
+                d = matcalc.derive(text, "W1", shapes=shapes)
+                rec["time"] = time.perf_counter() - t
+                t = time.perf_counter()
+                main, where = d.display()
+                rec["display_time"] = time.perf_counter() - t
+                rec["display_chars"] = len(main) + sum(len(a) + len(b) + 3 for a, b in where)
+            except Exception as e:  # noqa: BLE001
+                rec["error"] = f"{type(e).__name__}: {str(e)[:160]}"
+            deep.append(rec)
+            rows.append([f"L = {L}, by W1", fmt_time(rec.get("time")),
+                         fmt_time(rec.get("display_time")),
+                         rec.get("display_chars", rec.get("error", "")[:50])])
+        for k in widths:
+            text, shapes = _deep_text(k)
+            rec = {"L": k, "wrt": k}
+            try:
+                t = time.perf_counter()
+                d = matcalc.derive(text, [f"W{i}" for i in range(1, k + 1)], shapes=shapes)
+                rec["time"] = time.perf_counter() - t
+                t = time.perf_counter()
+                main, where = d.display()
+                rec["display_time"] = time.perf_counter() - t
+                rec["display_chars"] = len(main) + sum(len(a) + len(b) + 3 for a, b in where)
+            except Exception as e:  # noqa: BLE001
+                rec["error"] = f"{type(e).__name__}: {str(e)[:160]}"
+            wide.append(rec)
+            rows.append([f"L = {k}, by W1 … W{k} at once", fmt_time(rec.get("time")),
+                         fmt_time(rec.get("display_time")),
+                         rec.get("display_chars", rec.get("error", "")[:50])])
+    finally:
+        parse_errors.MAX_DEPTH, parse_errors.MAX_LENGTH = saved
+    log("\nDepth and width (issue 17 item 3; one run each, chain written inline):")
+    log(table(["problem", "derive", "display (names shared parts)", "printed chars"], rows))
+    ok = [r for r in deep if "time" in r]
+    summary = {
+        "time_exponent": loglog_slope([r["L"] for r in ok], [r["time"] for r in ok]),
+        "display_time_exponent": loglog_slope([r["L"] for r in ok],
+                                              [r["display_time"] for r in ok]),
+        "display_chars_exponent": loglog_slope([r["L"] for r in ok],
+                                               [r["display_chars"] for r in ok]),
+        "max_L": ok[-1]["L"] if ok else None, "time_at_max_L": ok[-1]["time"] if ok else None,
+        "widest": wide[-1] if wide else None,
+    }
+    log(f"depth {levels[0]} … {summary['max_L']}: derive time exponent "
+        f"{_f(summary['time_exponent'])}, display time exponent "
+        f"{_f(summary['display_time_exponent'])}, printed size exponent "
+        f"{_f(summary['display_chars_exponent'])}")
+    return {"depth": deep, "width": wide, "summary": summary}
 
 
 def _f(v):

@@ -257,13 +257,15 @@ def _choose(q: Question, f) -> str:
         # short as the differential (first derivatives: up to 3×, as the vec convention is
         # what a Jacobian of a matrix is; higher orders: 1.5×); else the differential
         limit = 3 if q.order == 1 else 1
-        if q.order == 1 and f.matrix is not None and len(str(f.matrix)) <= 40:
+        # each form printed once, and only when the choice depends on it (printing a large
+        # tree costs more than deriving it)
+        m_text = str(f.matrix) if f.matrix is not None and f.kind != "matrix" else None
+        if q.order == 1 and m_text is not None and len(m_text) <= 40:
             limit = 40
-        if f.matrix is not None and "diag(vec(I))" in str(f.matrix):
+        if m_text is not None and "diag(vec(I))" in m_text:
             limit = 1          # a diagonal's selection matrices: the differential reads better
         short = f.matrix is not None and (f.kind == "matrix" or f.differential is None or
-                                          len(str(f.matrix)) <= limit *
-                                          len(str(f.differential)))
+                                          len(m_text) <= limit * len(str(f.differential)))
         want = f.kind if short else "differential"
     elif want == "matrix":
         want = f.kind

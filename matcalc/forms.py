@@ -73,6 +73,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
                    if v in q.structure}
     sym = set(q.structure)
+    memo: dict = {}                 # the normal forms found so far (simplify's memo)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -80,10 +81,10 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         f.engines.append(eng)
         L = eng.differential(L) if L is not None else None
         f.chain.append(L)
-    f.multilinear = simplify(L, None, rb) if L is not None else None
+    f.multilinear = simplify(L, None, rb, memo) if L is not None else None
     if f.multilinear is not None and not any(n.op == "d" for n in f.multilinear.walk()):
         f.multilinear = None                      # it simplified to 0
-    f.differential = _merged(f.multilinear, rb)
+    f.differential = _merged(f.multilinear, rb, memo)
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
@@ -99,7 +100,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         if r < len(rounds):
             column = rank(q.expr.shape) == 0 and shape[1] == 1 and shape != SCALAR and \
                 J.shape[0] == 1
-            Y = simplify(mk("T", J) if column else J, None, rb)
+            Y = simplify(mk("T", J) if column else J, None, rb, memo)
     paper = _paper_shaped(q.expr.shape, rounds)
     if J is not None:
         f.matrix_raw = J
@@ -158,13 +159,13 @@ def _paper_shaped(yshape, rounds) -> bool:
     return rank(yshape) + sum(rank(s) for _, s in rounds) <= 2
 
 
-def _merged(L: Expr | None, rb):
+def _merged(L: Expr | None, rb, memo: dict | None = None):
     """dᵏY as it is read: every round's d(x) of one variable written as the one dx (the k-th
     differential as a form in dx: d²f = dxᵀ (A + Aᵀ) dx), simplified."""
     if L is None:
         return None
     one = {n: Expr("d", n.args, n.shape, 1) for n in L.walk() if n.op == "d" and n.value != 1}
-    return present(simplify(replace(L, one) if one else L, None, rb))
+    return present(simplify(replace(L, one) if one else L, None, rb, memo))
 
 
 def _sub(i: int) -> str:

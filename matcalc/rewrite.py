@@ -95,11 +95,14 @@ def recording(step: Callable[[Expr], tuple], record: list | None) -> Step:
     return run
 
 
-def innermost(e: Expr, step: Step, memo: dict) -> Expr:
+def innermost(e: Expr, step: Step, memo: dict, cut: list | None = None) -> Expr:
     """The normal form of `e` under `step`: children first, then `step` at the node until it
     no longer applies; what a rewrite builds is normalised the same way at once (innermost
     first), so a cascade down a chain costs one visit per node.  `memo` maps trees to their
-    normal forms and may be shared between calls."""
+    normal forms and may be shared between calls.  When a rewrite is cut short (a node
+    rewritten `MAX_REWRITES_PER_NODE` times, or a cycle back to a node being normalised) the
+    memo holds a result that is not a normal form: then `cut` (when given) receives the node,
+    and the memo must not be reused."""
     stack: list = [e]
     target: dict = {}             # node -> the rewrite of it being normalised
     depth: dict = {}
@@ -110,6 +113,8 @@ def innermost(e: Expr, step: Step, memo: dict) -> Expr:
             continue
         if n in target:           # its rewrite is normal now (or holds n itself: stop there)
             out, node = target.pop(n)
+            if cut is not None and out not in memo:
+                cut.append(n)
             memo[n] = memo.get(out, node)
             memo.setdefault(node, node)
             stack.pop()
@@ -120,7 +125,12 @@ def innermost(e: Expr, step: Step, memo: dict) -> Expr:
             continue
         args = tuple(memo[a] for a in n.args)
         node = n if args == n.args else n.rebuild(*args)
-        out = step(node) if depth.get(n, 0) < MAX_REWRITES_PER_NODE else None
+        if depth.get(n, 0) < MAX_REWRITES_PER_NODE:
+            out = step(node)
+        else:
+            out = None
+            if cut is not None:
+                cut.append(n)
         if out is None or out == node:
             memo[n] = node
             memo[node] = node

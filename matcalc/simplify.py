@@ -52,16 +52,31 @@ def _rule_step(rulebook, record):
     return step
 
 
-def simplify(e: Expr, record: list | None = None, rulebook=None) -> Expr:
-    """Rewrite to a fixed point; `record` receives (rule id, before, after) for every step."""
+def simplify(e: Expr, record: list | None = None, rulebook=None,
+             memo: dict | None = None) -> Expr:
+    """Rewrite to a fixed point; `record` receives (rule id, before, after) for every step.
+
+    The passes share one memo (tree -> its normal form under the rules of `rulebook`, which
+    depends on the node only), so a pass costs a lookup per node already normalised instead
+    of a rule search; `memo` (a dict, for calls with the same rulebook and no `record`)
+    shares it between calls too — several forms of one derivative have most subtrees in
+    common.  Not when steps are recorded (a reused rewrite would not be recorded again);
+    emptied when a pass cut a rewrite short (the memo then holds a non-normal form)."""
     step = _rule_step(rulebook if rulebook is not None else load(), record)
+    if memo is None or record is not None:
+        memo = {}
 
     def one_pass(t: Expr) -> Expr:
         a = left_associate(t)
         if a != t and record is not None:
             record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
         t = a
-        out = innermost(t, step, {})
+        if record is not None:
+            memo.clear()
+        cut: list = []
+        out = innermost(t, step, memo, cut)
+        if cut:
+            memo.clear()
         assert out.shape == t.shape, "simplification changed a shape"
         return out
 

@@ -28,7 +28,7 @@ class Expr:
     for error messages and takes no part in equality.
     """
 
-    __slots__ = ("op", "args", "shape", "value", "span", "_hash")
+    __slots__ = ("op", "args", "shape", "value", "span", "_hash", "_rep")
 
     def __init__(self, op: str, args: tuple = (), shape: Shape = SCALAR, value=None, span=None):
         object.__setattr__(self, "op", op)
@@ -37,6 +37,7 @@ class Expr:
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "span", span)
         object.__setattr__(self, "_hash", hash((op, value, shape, self.args)))
+        object.__setattr__(self, "_rep", None)
 
     def __setattr__(self, name, value):
         raise AttributeError("Expr is immutable")
@@ -49,8 +50,27 @@ class Expr:
             return True
         if not isinstance(other, Expr) or self._hash != other._hash:
             return False
-        return (self.op == other.op and self.value == other.value
-                and self.shape == other.shape and self.args == other.args)
+        a, b = self._root(), other._root()
+        if a is b:
+            return True
+        if (a.op == b.op and a.value == b.value and a.shape == b.shape
+                and a.args == b.args):
+            # Remember the answer: two equal trees are compared in full once, after that by
+            # identity of their representatives (a cache only: equality is unchanged).
+            object.__setattr__(b, "_rep", a)
+            return True
+        return False
+
+    def _root(self) -> "Expr":
+        """The representative of the class of trees found equal to this one so far."""
+        r = self._rep
+        if r is None:
+            return self
+        while r._rep is not None:
+            r = r._rep
+        if self._rep is not r:
+            object.__setattr__(self, "_rep", r)           # path compression
+        return r
 
     def __reduce__(self):
         return (Expr, (self.op, self.args, self.shape, self.value))
