@@ -11,7 +11,8 @@ Invariant: values and shapes are unchanged; the node's children are already fold
 divisor is left standing (its value is undefined, not 0).
 
 >>> from matcalc import parse
->>> str(fold(parse("tanh(0 x)ᵀ @ A", {"x": "n", "A": "n,m"})))
+>>> from matcalc.simplify import simplify      # the normal form reads 0 x as 𝟎, fold does the rest
+>>> str(simplify(parse("tanh(0 x)ᵀ @ A", {"x": "n", "A": "n,m"})))
 '𝟎ᵀ'
 """
 from __future__ import annotations
