@@ -41,7 +41,8 @@ examples:
 The page and its JSON API are described in docs/playground.md."""
 
 _KINDS = [("element-wise", ("ewise", "macro")), ("element-wise, two operands", ("binary",)),
-          ("reductions (to a scalar)", ("reduce",)), ("vector and matrix", ("func", "linear"))]
+          ("reductions (to a scalar)", ("reduce",)), ("vector and matrix", ("func", "linear")),
+          ("layers and losses", ("layer",))]
 
 
 def notation() -> str:
