@@ -52,11 +52,15 @@ def text_answer(d) -> str:
     """The equation, its `where` lines and the shapes line; a tensor-valued derivative says
     how its form is arranged, and shows its differential too."""
     main, where = d.display()
+    expr = d.expr
+    if d.question.definitions:                 # the expression as its text named its parts
+        from .naming import with_names
+        expr, _ = with_names(d.expr, d.question.definitions)
     names = d.question.blocks[0] if d.question.mixed else d.wrt
     shapes = format_var_shapes(d.var_shapes, d.question.declared)
     array = "×".join(format_dim(x, grouped=True) for x in d.array_shape) or "scalar"
     if d.form == "differential":
-        lines = [f"{differential_operator(d.order)}({d.expr}) = {main}"]
+        lines = [f"{differential_operator(d.order)}({expr}) = {main}"]
         lines += [f"  where {name} = {definition}" for name, definition in where]
         lines.append(f"  the derivative is the array of shape {array} (the output's axes, "
                      f"then {', '.join(names)}'s); --form index writes it out; {shapes}")
@@ -66,7 +70,7 @@ def text_answer(d) -> str:
         return "\n".join([index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
                           f"  einsum: {einsum_text(d.index)}",
                           f"  the array has shape {array}; {shapes}"])
-    lines = [f"{operator(names if d.question.mixed else d.wrt, d.order)} {d.expr} = {main}"]
+    lines = [f"{operator(names if d.question.mixed else d.wrt, d.order)} {expr} = {main}"]
     lines += [f"  where {name} = {definition}" for name, definition in where]
     if d.form == "kron":
         lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂vec("

@@ -39,6 +39,23 @@ def _err(text, span, message, hint=None, label="keyword-argument"):
     return ParseError(message, text=text, span=span, hint=hint, label=label)
 
 
+def split_arguments(items, build, text, name, span):
+    """The operands and the options (`key=value`) of a call's Lark arguments: (args,
+    {key: (value node, span of key=value)}); an operand after an option is refused."""
+    args, options = [], {}
+    for a in items:
+        if getattr(a, "data", None) == "kwarg":
+            key, end = a.children[0], a.meta.end_pos
+            options[str(key)] = (build(a.children[2]), (key.start_pos, end))
+        elif options:
+            raise _err(text, (a.meta.start_pos, a.meta.end_pos) if hasattr(a, "meta") and
+                       not a.meta.empty else span, "an operand after a keyword argument",
+                       hint=f"write the operands first: {name}(X, axis=0)")
+        else:
+            args.append(build(a))
+    return args, options
+
+
 def read_call(name, args, options, text, span, nspan, functions):
     """The untyped node of a call with options (or None: the ordinary call).  `options`
     maps a keyword to (value node, span of `key=value`)."""

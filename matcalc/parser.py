@@ -5,7 +5,8 @@ the limits on input (length, nesting depth, characters), the rule language's own
 how each dialect reads the operators (`matcalc.dialect`: in `matrixcalculus`, `*` is the
 matrix product and `.*` `./` `.^` are element-wise; the default refuses MATLAB's operators
 with a hint, `parse_hints`).  The functions a user may call are the operator registry's
-(`matcalc.ops.functions(dialect)`).
+(`matcalc.ops.functions(dialect)`); a call with keyword arguments (`sum(X, axis=0)`) is
+read by `matcalc.axes`, a text of definitions (`h = …; expr`) with `matcalc.statements`.
 Invariant: what leaves here is a tree of `Expr` with `shape=None` and source spans; shapes
 are the job of `shapes.infer`.  No user text ever reaches eval/exec/sympify.
 """
@@ -14,9 +15,7 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
-from dataclasses import dataclass
-
-from .axes import CALLS, read_call
+from .axes import CALLS, read_call, split_arguments
 from .dialect import DEFAULT, MATRIXCALCULUS, check_dialect
 from .errors import ParseError
 from .ops import CONSTANTS, functions
@@ -25,7 +24,7 @@ from .parse_errors import (MAX_DEPTH, MAX_LENGTH, char_hint, check_depth, check_
 from .parse_hints import (division_by_zero_error, matlab_operator_error,
                           module_prefix_error, statement_error)
 from .resources import grammar_path
-from .statements import Definitions, grammar_text
+from .statements import Definitions, Program, grammar_text  # noqa: F401
 from .tree import Expr
 
 
@@ -52,15 +51,6 @@ def parse_raw(text: str, *, pattern: bool = False, dialect: str | None = None) -
     """Parse `text` into an untyped tree (shapes are inferred by `shapes.infer`); `dialect`
     is 'matcalc' (the default) or 'matrixcalculus' (`matcalc.dialect`)."""
     return parse_program(text, pattern=pattern, dialect=dialect).expr
-
-
-@dataclass(frozen=True)
-class Program:
-    """A parsed text: the expression (a DAG: each use of a defined name is a `ref` node over
-    its definition's subtree) and the definitions, in order: (name, subtree, span)."""
-    expr: Expr
-    definitions: tuple = ()
-    unused: tuple = ()
 
 
 def parse_program(text: str, *, pattern: bool = False, dialect: str | None = None) -> Program:
@@ -228,16 +218,7 @@ class _Builder:
         name = str(name_tok)
         nspan = (name_tok.start_pos, name_tok.end_pos)
         items = [a for a in t.children[2].children if not _is_comma(a)]
-        options = {}
-        for a in items:
-            if getattr(a, "data", None) == "kwarg":
-                key = a.children[0]
-                options[str(key)] = (self.build(a.children[2]), (key.start_pos, _span(a)[1]))
-            elif options:
-                raise self.err("an operand after a keyword argument", _span(a) or span,
-                               label="keyword-argument",
-                               hint=f"write the operands first: {name}(X, axis=0)")
-        args = [self.build(a) for a in items if getattr(a, "data", None) != "kwarg"]
+        args, options = split_arguments(items, self.build, self.text, name, span)
         if not self.pattern and (options or name in CALLS):
             node = read_call(name, args, options, self.text, span, nspan, self.functions)
             if node is not None:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from .dialect import DEFAULT, DIALECT_HINT, MATRIXCALCULUS, check_dialect, letter_kind
 from .errors import ShapeError
-from .parser import Program, parse_program
+from .parser import parse_program
+from .statements import Program
 from .reading import (refuse_run_together, resolve_names, run_together_hint,
                       run_together_notes, written_op)
 from .shapes import ShapeInference

@@ -4,7 +4,7 @@
     z = W2 @ h
     norm(z - y)^2            # the expression to differentiate: the last statement
 
-Owns: `grammar_text(text)` — the text as the grammar reads it: `#` comments blanked and the
+Owns: `Program` (what the parser returns), `grammar_text(text)` — the text as the grammar reads it: `#` comments blanked and the
 line breaks that end a statement turned into `;` — and `Definitions`, the names defined so
 far while the parser builds the tree (each use of a name is a `ref` node over the one
 subtree of its definition, so the tree is a DAG and depth is a matter of lines, not nesting).
@@ -20,6 +20,8 @@ next line after a trailing `+`, or inside parentheses.
 'h = x             ;sum(h)'
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from .errors import ParseError
 from .tree import Expr
@@ -59,6 +61,15 @@ def _ends_statement(chars: list, i: int) -> bool:
     after = next((c for c in chars[i + 1:] if not c.isspace()), None)
     return before is not None and before not in CONTINUES and after is not None and \
         after != "#" and after not in CONTINUED
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed text: the expression (a DAG: each use of a defined name is a `ref` node over
+    its definition's subtree) and the definitions, in order: (name, subtree, span)."""
+    expr: Expr
+    definitions: tuple = ()
+    unused: tuple = ()
 
 
 class Definitions:

@@ -86,8 +86,10 @@ def _partial(rb, v: Expr, local: Expr) -> tuple[str, str]:
                 (_latex(dL) if dL is not None else "0"))
 
 
-def explain_one(part) -> list:
+def _explain_one(part, user: dict | None = None) -> list:
+    """The steps of one round; `user` names intermediates the text defined ({tree: name})."""
     engine, y, raw, how, yname = part.engine, part.y, part.raw, part.how, part.label
+    user = user or {}
     steps: list[Step] = []
     x = engine.x
     inter = _intermediates(engine, y)
@@ -95,9 +97,11 @@ def explain_one(part) -> list:
         steps.append(Step("note", f"{len(inter)} intermediate variables: the first "
                                   f"{MAX_INTERMEDIATES} are shown"))
     names: dict[Expr, Expr] = {}
-    partial_texts, partial_latex = [], []
+    partial_texts, partial_latex, labels = [], [], []
     for i, n in enumerate(inter[:MAX_INTERMEDIATES], 1):
-        u = Expr("var", (), n.shape, _uname(i))
+        u = Expr("var", (), n.shape, user.get(n) or _uname(i))
+        labels.append(u.value)
+        ulatex = _latex(u) if n in user else _ulatex(i)
         shown = n.rebuild(*[names.get(c, c) for c in n.args])
         names[n] = u
         rule = engine.used.get(n)
@@ -111,18 +115,20 @@ def explain_one(part) -> list:
         for v in deps:
             text, ltx = _partial(engine.rb, v, shown)
             pieces.append(f"∂{u.value}/∂{v.value} = {text}")
-            latex_pieces.append(f"\\frac{{\\partial {_ulatex(i)}}}{{\\partial {_latex(v)}}} = {ltx}")
+            latex_pieces.append(f"\\frac{{\\partial {ulatex}}}{{\\partial {_latex(v)}}} = {ltx}")
             partial_texts.append(text)
             partial_latex.append(ltx)
         steps.append(Step(
             "intermediate",
             f"{u.value} = {shown}   ({format_shape(n.shape)})    " + ";  ".join(pieces),
-            f"{_ulatex(i)} &= {_latex(shown)} && " + ",\\quad ".join(latex_pieces),
+            f"{ulatex} &= {_latex(shown)} && " + ",\\quad ".join(latex_pieces),
             rule.id if rule else None, _cite(rule)))
     if inter:
         k = min(len(inter), MAX_INTERMEDIATES)
-        steps.append(Step("note", f"{yname} = {_uname(k)}", f"{yname} &= {_ulatex(k)}"))
-    steps.append(_chain_step(engine, y, inter, partial_texts, partial_latex))
+        last = inter[k - 1]
+        steps.append(Step("note", f"{yname} = {labels[-1]}", f"{yname} &= " + (
+            _latex(Expr("var", (), last.shape, labels[-1])) if last in user else _ulatex(k))))
+    steps.append(_chain_step(engine, y, inter, partial_texts, partial_latex, labels))
     L = engine.differential(y)
     if L is not None and len(str(L)) < 400:
         steps.append(Step("differential", f"d{yname} = {L}",
@@ -145,7 +151,7 @@ def explain_one(part) -> list:
 
 
 def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
-                partial_latex: list) -> Step:
+                partial_latex: list, labels: list) -> Step:
     rb = engine.rb
     x = engine.x
     all_scalar = x.shape == SCALAR and all(n.shape == SCALAR for n in inter)
@@ -159,7 +165,7 @@ def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
     if single_path and partial_texts and len(partial_texts) == len(inter) and \
             not any(t.startswith("(differential)") for t in partial_texts):
         k = len(inter)
-        names = [_uname(i) for i in range(k, 0, -1)] + [x.value]
+        names = labels[::-1] + [x.value]
         chain = " · ".join(f"∂{a}/∂{b}" for a, b in zip(names, names[1:]))
         text += f";  ∂y/∂{x.value} = {chain} = " + \
             " · ".join(f"({t})" for t in reversed(partial_texts))
@@ -173,8 +179,13 @@ def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
 
 
 def explain(d) -> list:
+    from .naming import names_of
     steps: list[Step] = []
     rb, trace = d.question.rulebook, d.trace
+    user = names_of(d.question.definitions)
+
+    def explain_one(part):             # the intermediates the text named keep their names
+        return _explain_one(part, user)
     if d.order == 2:
         (first,), (second,) = trace.rounds
         steps.append(Step("header", f"first derivative (the gradient, as a column) by "
