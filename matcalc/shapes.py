@@ -115,9 +115,10 @@ class ShapeInference(Broadcasting, AxisShapes, LayerShapes, Unifier):
         # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
         # name) are matrix products; `x y` with x a column scales x; `2 A x` with x an array
         # is a product too (A capitalised, scaled).
-        if node.args[0].op == "ones" and self.undetermined(a) and self.is_array(b) and \
+        if isinstance(a, _Slot) and a.follow and a.node is not None and \
+                a.node.op == "ones" and self.undetermined(a) and self.is_array(b) and \
                 _is_one(self.dims(b)[0]):
-            use = "matmul"                 # 𝟏 rᵀ: the outer product, as printed
+            use = "matmul"                 # 𝟏 rᵀ, c 𝟏 rᵀ: the outer product, as printed
         elif self.is_scalar(a) or self.is_scalar(b) or \
                 (self.undetermined(a) and not _capital(node.args[0])):
             use = "mul"
