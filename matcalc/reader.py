@@ -71,10 +71,7 @@ def infer(raw: Expr, declared=None, text: str | None = None,
                  for k in [letter_kind(n)] if k is not None}
     inf = ShapeInference(text, declared, kinds)
     try:
-        for name, node, _ in (program.definitions if program is not None else ()):
-            if name not in program.unused:     # in the order written: shapes as read
-                inf.visit(node)
-        inf.visit(raw)
+        inf.visit(raw)           # (variables in order of first appearance in the tree)
         inf.finish(raw)
     except ShapeError as e:
         hint = run_together_hint(raw.free_vars(), set(inf.declared))
