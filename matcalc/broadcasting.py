@@ -116,8 +116,9 @@ class Broadcasting:
             extra = None
             vec = next((c for c in cands if c[1] == "vec"), None)
             if vec is not None:
-                x = self.desc(node.args[vec[0]])
-                extra = f"to multiply every row entry by entry by {x} write ⊙ (or {x}ᵀ)"
+                x, big = self.desc(node.args[vec[0]]), self.desc(node.args[1 - vec[0]])
+                extra = (f"to multiply every row of {big} by {x} entry by entry, write "
+                         f"{big} ⊙ {x} (or {big} * {x}ᵀ)")
             hint = "; ".join(h for h in (self.ewise_hint(node, da, db), extra) if h) or None
             raise self.fail(node, self.ewise_msg(node, da, db), hint)
         idx, kind, _ = choice
