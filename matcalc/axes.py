@@ -171,7 +171,9 @@ class AxisShapes:
         if axis is None or self.axis_vector[id(node)]:
             return _whole(fn, x)
         out = _along(fn, x, axis)
-        return mk("T", out) if axis == 0 and not keep and out.shape[0] == 1 else out
+        if axis == 0 and not keep and fn not in ROWWISE:      # a k-vector: a column
+            return out.args[0] if out.op == "T" else mk("T", out)
+        return out
 
 
 def _whole(fn, x):
