@@ -123,7 +123,8 @@ def test_depth_is_a_matter_of_lines():
     d = matcalc.derive(text, "W1")
     assert time.perf_counter() - start < 120          # a guard against a hang, not a timing
     main, where = d.display()
-    assert main.startswith("2 ((1 - h1^2) ⊙ (W2ᵀ ((1 - h2^2) ⊙ ")
+    assert main.startswith("2 (W2ᵀ (W3ᵀ (W4ᵀ (") and \
+        main.endswith(" ⊙ (1 - h2^2)) ⊙ (1 - h1^2)) xᵀ")
     assert where[0] == ("h1", "tanh(W1 x)") and where[-1] == ("h128", "tanh(W128 h127)")
     nested = "x"
     for i in range(1, layers + 1):
