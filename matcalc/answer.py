@@ -76,11 +76,15 @@ def text_answer(d) -> str:
 
 def _text_lines(d) -> list:
     main, where = d.display()
+    expr = d.expr
+    if d.question.definitions:                 # the expression as its text named its parts
+        from .naming import with_names
+        expr, _ = with_names(d.expr, d.question.definitions)
     names = d.question.blocks[0] if d.question.mixed else d.wrt
     shapes = format_var_shapes(d.var_shapes, d.question.declared, d.question.structure)
     array = "×".join(format_dim(x, grouped=True) for x in d.array_shape) or "scalar"
     if d.form == "differential":
-        lines = [f"{differential_operator(d.order)}({d.expr}) = {main}"]
+        lines = [f"{differential_operator(d.order)}({expr}) = {main}"]
         lines += [f"  where {name} = {definition}" for name, definition in where]
         lines.append(f"  the derivative is the array of shape {array} (the output's axes, "
                      f"then {', '.join(names)}'s); --form index writes it out; {shapes}")
@@ -90,7 +94,7 @@ def _text_lines(d) -> list:
         return [index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
                 f"  einsum: {einsum_text(d.index)}",
                 f"  the array has shape {array}; {shapes}"]
-    lines = [f"{operator(names, d.order, d.question.mixed)} {d.expr} = {main}"]
+    lines = [f"{operator(names, d.order, d.question.mixed)} {expr} = {main}"]
     lines += [f"  where {name} = {definition}" for name, definition in where]
     if d.form == "kron":
         lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂"

@@ -46,6 +46,7 @@ class Intermediate:
     shown: Expr               # the operator applied to earlier names: u₂ = sin(u₁)
     rule: object              # the rule that differentiates that operator
     partials: list = field(default_factory=list)
+    named: bool = False       # u is a name the text defined (h = …), not u₁ …
 
 
 @dataclass
@@ -93,18 +94,20 @@ def _times(a: Expr, b: Expr) -> Expr:
     return mk("matmul", a, b)
 
 
-def chain_of(part) -> Chain:
-    """The chain of one part of a derivation (`derivation.Part`)."""
+def chain_of(part, user: dict | None = None) -> Chain:
+    """The chain of one part of a derivation (`derivation.Part`); `user` ({tree: name})
+    names the intermediates the text defined, which keep their names."""
     engine, y = part.engine, part.y
+    user = user or {}
     rb, x = engine.rb, engine.x
     nodes = _intermediates(engine, y)
     names: dict = {}
     inter = []
     for i, n in enumerate(nodes[:MAX_INTERMEDIATES], 1):
-        u = Expr("var", (), n.shape, uname(i))
+        u = Expr("var", (), n.shape, user.get(n) or uname(i))
         shown = n.rebuild(*[names.get(c, c) for c in n.args])
         names[n] = u
-        item = Intermediate(u, n, shown, engine.used.get(n))
+        item = Intermediate(u, n, shown, engine.used.get(n), named=n in user)
         for c in n.args:
             v = names.get(c, c if c == x else None)
             if v is None or any(p.v == v for p in item.partials):

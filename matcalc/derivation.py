@@ -55,7 +55,12 @@ class Derivation:
 
     def display(self, threshold: int = 160):
         """(main text, [(name, definition)]): the result with shared subexpressions named
-        once (h₁ = tanh(W1 x), …) when that is shorter — printed size linear in the DAG."""
+        once (h₁ = tanh(W1 x), …) when that is shorter — printed size linear in the DAG;
+        the names the text defines are used where their values occur (`matcalc.naming`)."""
+        if self.question.definitions:
+            from .naming import display
+            return display(self.result, self.question.definitions, threshold, self.expr,
+                           self.question.rulebook)
         plain = str(self.result)
         if len(plain) <= threshold:
             return plain, []

@@ -10,6 +10,7 @@ labelled as a derivative.
 from __future__ import annotations
 
 from .answer import differential_operator, operator
+from .naming import names_of
 from .simplify import present, simplify
 from .sizes import SCALAR, format_dim
 from .steps import Step, _latex, explain_one
@@ -17,7 +18,7 @@ from .steps import Step, _latex, explain_one
 def explain(d) -> list:
     rb = d.question.rulebook
     steps: list = []
-    taken = d.expr.free_vars() | set(d.wrt)
+    taken = d.expr.free_vars() | set(d.wrt) | {n for n, _ in d.question.definitions}
     d = _Named(d, next(n for n in ("y", "f", "F", "φ") if n not in taken))
     if len(d.blocks) == 1:
         steps += _block_steps(d, d.blocks[0], d.form)
@@ -62,7 +63,8 @@ def _matrix_rounds(d, b) -> list:
             xshape != SCALAR
         if k > 1:
             steps.append(Step("header", _round_header(d, b, r, part, column)))
-        steps += explain_one(part, simplify(part.raw, None, rb), transpose=column)
+        steps += explain_one(part, simplify(part.raw, None, rb), transpose=column,
+                             user=names_of(d.question.definitions))
     return steps
 
 

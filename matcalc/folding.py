@@ -11,7 +11,11 @@ Invariant: values and shapes are unchanged; the node's children are already fold
 divisor is left standing (its value is undefined, not 0).
 
 >>> from matcalc import parse
->>> from matcalc.simplify import simplify      # the normal form reads 0 x as 𝟎, fold does the rest
+>>> str(fold(parse("𝟎ᵀ @ A", {"A": "n,m"})))
+'𝟎ᵀ'
+>>> fold(parse("tanh(0 x)ᵀ @ A", {"x": "n", "A": "n,m"})) is None   # children unfolded
+True
+>>> from matcalc.simplify import simplify                     # the normal form: bottom-up
 >>> str(simplify(parse("tanh(0 x)ᵀ @ A", {"x": "n", "A": "n,m"})))
 '𝟎ᵀ'
 """

@@ -122,11 +122,14 @@ class Unifier(SizeSolver):
         if not (_unify(a[0], b[0]) and _unify(a[1], b[1])):
             raise self.fail(node, message(), hint)
 
-    def visit(self, node: Expr):
-        kids = [self.visit(a) for a in node.args]
-        h = self.rule(node, kids)
-        self.handles[id(node)] = h
-        return h
+    def visit(self, root: Expr):
+        """State every node's rule, children first (iteratively: a text of definitions may
+        be deep), each node once however often a definition is used."""
+        for node in root.walk():
+            if id(node) not in self.handles:
+                kids = [self.handles[id(a)] for a in node.args]
+                self.handles[id(node)] = self.rule(node, kids)
+        return self.handles[id(root)]
 
 
     def desc(self, node: Expr) -> str:
@@ -176,8 +179,11 @@ class Unifier(SizeSolver):
             a_scalar = dims[0].find().value == 1 and dims[1].find().value == 1
             if a_scalar or (od[0].find().value == 1 and od[1].find().value == 1):
                 continue
-            self.unify_dims(dims, od, node, lambda: self.ewise_msg(node, dims, other),
-                            self.ewise_hint(node, dims, other))
+            mine = self.handles.get(id(node))
+            mine = self.dims(mine) if mine is not None and not isinstance(mine, _Lazy) \
+                else dims
+            pair = (od, dims) if self.handles.get(id(node.args[0])) is other else (dims, od)
+            self.ewise_arrays(node, *pair, result=mine)
         for slot in self.vars.values():
             if isinstance(slot, _Slot) and slot.state == "?":
                 self.default_scalar(slot)
@@ -190,13 +196,18 @@ class Unifier(SizeSolver):
                     self.make_scalar(h)
         self.name_sizes(root)
         self.compute_derived()
-        for item in self.post:
-            if item[0] == "vector":
-                _, node, (r, c) = item
-                if self.value(r) != 1 and self.value(c) != 1:
-                    name = REGISTRY[node.op].spelling if node.op in REGISTRY else node.op
-                    raise self.fail(node, f"{name}() takes a vector; its argument is "
-                                          f"{self.value(r)}×{self.value(c)}", label="not-vector")
+        for kind, node, (r, c) in self.post:
+            name = node.value[0] if node.op == "axis" else \
+                REGISTRY[node.op].spelling if node.op in REGISTRY else node.op
+            r, c = self.value(r), self.value(c)
+            if kind == "vector" and r != 1 and c != 1:
+                raise self.fail(node, f"{name}() takes a vector; its argument is {r}×{c}",
+                                label="not-vector",
+                                hint=f"for each row of a matrix write {name}(X, axis=1)")
+            if kind == "matrix" and (r == 1 or c == 1):
+                raise self.fail(node, f"{name}() takes a matrix; its argument is {r}×{c}",
+                                label="not-matrix", hint="for a vector write "
+                                f"{name.replace('_rows', '')}(x)")
 
     def spread(self) -> bool:
         """An undetermined operand of a spreading element-wise operator whose other operand
@@ -206,6 +217,9 @@ class Unifier(SizeSolver):
             if not self.undetermined(other) or not self.spreads(node) or \
                     (isinstance(other, _Slot) and other.follow) or \
                     not any(_may_be_size(d) for d in dims):    # an array for sure
+                continue
+            changed = True
+            if self.spread_vector(node, dims, other):           # X @ W + b: a bias
                 continue
             od = self.make_array(other)
             self.unify_dims(dims, od, node, lambda: self.ewise_msg(node, dims, other),

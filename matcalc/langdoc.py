@@ -17,8 +17,9 @@ import sys
 from .ops import REGISTRY
 
 KINDS = {"ewise": "element-wise", "macro": "shorthand", "binary": "element-wise, two",
-         "reduce": "reduction → scalar", "func": "vector / matrix", "linear": "product"}
-ORDER = ["ewise", "macro", "binary", "reduce", "func", "linear"]
+         "reduce": "reduction → scalar", "func": "vector / matrix", "linear": "product",
+         "layer": "layer / loss"}
+ORDER = ["ewise", "macro", "binary", "reduce", "func", "linear", "layer"]
 HIDDEN = {"vcat", "hcat"}          # what literals [a, b] build: not called by name
 
 

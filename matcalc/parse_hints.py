@@ -1,10 +1,11 @@
 """Notations of neighbouring languages met in matcalc text, and literal nonsense, refused
 with a hint that says what to write instead: MATLAB's `.*` `./` `.^` (matrixcalculus.org
 syntax, read by `--dialect matrixcalculus`), NumPy/PyTorch module prefixes (`np.exp(x)` would
-otherwise be the dot product of a vector `np` and `exp(x)`), keyword arguments
-(`softmax(x, dim=1)`), and a division by a literal zero.
+otherwise be the dot product of a vector `np` and `exp(x)`), and a division by a literal
+zero; and the mistakes of a text of statements (an equation, a
+missing final expression).
 
-Owns: `matlab_operator_error`, `module_prefix_error`, `keyword_argument_error`,
+Owns: `matlab_operator_error`, `module_prefix_error`, `statement_error`,
 `division_by_zero_error` — each returns a `ParseError` (or None) for the parser to raise.
 """
 from __future__ import annotations
@@ -53,23 +54,39 @@ def module_prefix_error(module: str, left_span, dot_span, right_span,
                       hint=hint + " (the functions are listed by matcalc derive --help)")
 
 
-def keyword_argument_error(text: str, pos: int) -> ParseError | None:
-    """`softmax(x, dim=1)`: a keyword argument (the '=' would read as an equation)."""
-    m = re.search(r"([A-Za-z_]\w*)\s*$", text[:pos])
-    call = re.search(r"([A-Za-z_][\w]*)\((?:[^()]|\([^()]*\))*$", text[:pos])
-    if not m or not call or not re.search(r"[(,]\s*[A-Za-z_]\w*\s*$", text[:pos]):
-        return None
-    fname = call.group(1)
-    hint = (f"write {fname}(…) with its operands only; matcalc's functions have no options")
-    if fname == "softmax":
-        hint = ("softmax(x) takes a whole vector and has no dim or axis option: write "
-                "softmax(x) for a vector x")
-    elif fname in ("sum", "mean", "norm", "logsumexp"):
-        hint = (f"{fname}(x) reduces over every entry (there is no axis); for a sum over "
-                "rows write X @ 𝟏, over columns 𝟏' @ X")
-    return ParseError(f"'{m.group(1)}=' is a keyword argument, which the language does not "
-                      "have", text=text, span=(m.start(1), pos + 1), hint=hint,
-                      label="keyword-argument")
+def statement_error(e, text: str) -> ParseError | None:
+    """Errors of a text of statements: an '=' where no name can be defined (an equation),
+    definitions with no expression after them, an expression that is not the last one."""
+    from .statements import grammar_text
+    token = getattr(e, "token", None)
+    kind = getattr(token, "type", "")
+    pos = getattr(token, "start_pos", None)
+    if kind == "EQUALS" and pos is not None:
+        return ParseError("'=' here is an equation, and matcalc differentiates expressions",
+                          text=text, span=(pos, pos + 1), label="equation",
+                          hint="drop the '= …' part; to name a part of the expression write "
+                               "h = … on a line (or before a ';') of its own, then use h")
+    seen = grammar_text(text)
+    statements = [s for s in seen.split(";") if s.strip()]
+    if kind == "$END" and statements and re.match(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0370-"
+                                                  r"\u03ff\u2080-\u2089]*\s*=", statements[-1]):
+        end = len(text.rstrip())
+        return ParseError("the text ends with a definition: the expression to differentiate "
+                          "is missing", text=text, span=(max(0, end - 1), max(1, end)),
+                          label="no-expression",
+                          hint="after the definitions comes the expression: "
+                               "h = tanh(W @ x); sum(h)")
+    before = seen[:pos].rstrip() if pos is not None else ""
+    if before.endswith(";") and kind not in ("$END", "SEMI"):
+        last = before[:-1].split(";")[-1]
+        if not re.match(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff\u2080-\u2089]*\s*=",
+                        last):
+            start = len(before) - 1 - len(last) + (len(last) - len(last.lstrip()))
+            return ParseError("only the last statement is the expression; the ones before "
+                              "it define names", text=text,
+                              span=(start, len(before) - 1), label="not-a-definition",
+                              hint="name it (h = …) or remove it")
+    return None
 
 
 def division_by_zero_error(node, text: str) -> ParseError | None:

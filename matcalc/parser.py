@@ -5,7 +5,8 @@ the limits on input (length, nesting depth, characters), the rule language's own
 how each dialect reads the operators (`matcalc.dialect`: in `matrixcalculus`, `*` is the
 matrix product and `.*` `./` `.^` are element-wise; the default refuses MATLAB's operators
 with a hint, `parse_hints`).  The functions a user may call are the operator registry's
-(`matcalc.ops.functions(dialect)`).
+(`matcalc.ops.functions(dialect)`); a call with keyword arguments (`sum(X, axis=0)`) is
+read by `matcalc.axes`, a text of definitions (`h = …; expr`) with `matcalc.statements`.
 Invariant: what leaves here is a tree of `Expr` with `shape=None` and source spans; shapes
 are the job of `shapes.infer`.  No user text ever reaches eval/exec/sympify.
 """
@@ -14,14 +15,16 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
+from .axes import CALLS, read_call, split_arguments
 from .dialect import DEFAULT, MATRIXCALCULUS, check_dialect
 from .errors import ParseError
 from .ops import CONSTANTS, functions
 from .parse_errors import (MAX_DEPTH, MAX_LENGTH, char_hint, check_depth, check_text,  # noqa: F401
                            number, token_error)
-from .parse_hints import (division_by_zero_error, keyword_argument_error,
-                          matlab_operator_error, module_prefix_error)
+from .parse_hints import (division_by_zero_error, matlab_operator_error,
+                          module_prefix_error, statement_error)
 from .resources import grammar_path
+from .statements import Definitions, Program, grammar_text  # noqa: F401
 from .tree import Expr
 
 
@@ -47,6 +50,11 @@ def _lark():
 def parse_raw(text: str, *, pattern: bool = False, dialect: str | None = None) -> Expr:
     """Parse `text` into an untyped tree (shapes are inferred by `shapes.infer`); `dialect`
     is 'matcalc' (the default) or 'matrixcalculus' (`matcalc.dialect`)."""
+    return parse_program(text, pattern=pattern, dialect=dialect).expr
+
+
+def parse_program(text: str, *, pattern: bool = False, dialect: str | None = None) -> Program:
+    """Parse a text of definitions (`h = …;` or one per line) and one final expression."""
     dialect = check_dialect(dialect)
     if not isinstance(text, str):
         raise ParseError(f"expected the expression as text, got {type(text).__name__}",
@@ -56,21 +64,21 @@ def parse_raw(text: str, *, pattern: bool = False, dialect: str | None = None) -
     parser = _lark()
     start = "pattern" if pattern else "start"
     try:
-        tree = parser.parse(text, start=start)
+        tree = parser.parse(text if pattern else grammar_text(text), start=start)
     except UnexpectedCharacters as e:
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
-        if ch == "=":
-            kw = keyword_argument_error(text, e.pos_in_stream)
-            if kw is not None:
-                raise kw from None
         hint = char_hint(ch)
         raise ParseError(f"unexpected character {ch!r}", text=text,
                          span=(e.pos_in_stream, e.pos_in_stream + 1), hint=hint,
                          label="bad-character") from None
     except UnexpectedInput as e:
-        raise token_error(e, text, start, parser) from None
+        raise statement_error(e, text) or token_error(e, text, start, parser) from None
     check_depth(tree, text)
-    return _Builder(text, pattern, dialect).build(tree)
+    builder = _Builder(text, pattern, dialect)
+    expr = builder.build(tree)
+    defs = builder.defs
+    return Program(expr, tuple((n, defs.nodes[n], defs.spans[n]) for n in defs.nodes),
+                   tuple(defs.unused))
 
 
 class _Builder:
@@ -82,6 +90,9 @@ class _Builder:
         self.dialect = dialect
         self.functions = functions(dialect)
         self.mulops = {**MULOPS, **DIALECT_MULOPS.get(dialect, {})}
+        reserved = {n: "a function" for n in self.functions}
+        reserved.update({"I": "the identity", "T": "the transpose (x^T)"})
+        self.defs = Definitions(text, reserved)
 
     def err(self, message, span, hint=None, label="syntax"):
         return ParseError(message, text=self.text, span=span, hint=hint, label=label)
@@ -105,6 +116,10 @@ class _Builder:
             if tok in self.functions:
                 raise self.err(f"'{tok}' is a function: call it with parentheses, {tok}(…)",
                                span, label="function-without-call")
+            if not self.pattern:
+                ref = self.defs.use(str(tok), span)
+                if ref is not None:
+                    return ref
             return Expr("var", (), None, str(tok), span)
         if tok.type == "PVAR":
             if not self.pattern:
@@ -120,9 +135,15 @@ class _Builder:
 
     # -- rules of the grammar ---------------------------------------------------------
     def t_start(self, t, span):
-        return self.build(t.children[0])
+        parts = [c for c in t.children if not _is_semi(c)]
+        for definition in parts[:-1]:
+            name, expr = definition.children[0], definition.children[2]
+            node = self.build(expr)
+            self.defs.define(str(name), (name.start_pos, name.end_pos), node)
+        return self.build(parts[-1])
 
-    t_pattern = t_start
+    def t_pattern(self, t, span):
+        return self.build(t.children[0])
 
     def _binary(self, op, t, span):
         a, b = self.build(t.children[0]), self.build(t.children[-1])
@@ -195,8 +216,13 @@ class _Builder:
     def t_call(self, t, span):
         name_tok = t.children[0]
         name = str(name_tok)
-        args = [self.build(a) for a in t.children[2].children if not _is_comma(a)]
         nspan = (name_tok.start_pos, name_tok.end_pos)
+        items = [a for a in t.children[2].children if not _is_comma(a)]
+        args, options = split_arguments(items, self.build, self.text, name, span)
+        if not self.pattern and (options or name in CALLS):
+            node = read_call(name, args, options, self.text, span, nspan, self.functions)
+            if node is not None:
+                return node
         if self.pattern and name in PATTERN_FUNCTIONS:
             op, arity = PATTERN_FUNCTIONS[name]
         elif name in self.functions:

@@ -4,7 +4,8 @@ Owns: `Question` (frozen): the text, its typed tree, the variables to differenti
 every variable's shape (and which were inferred rather than declared), the order, the
 layout, the dialect, the notes on how the text was read, and the rulebook that answers it;
 `Question.ask(...)` builds it — the one place where text is parsed, `wrt` is read and
-validated, and undeclared variables get their shapes.  `derive`, the CLI, the checker,
+validated, and undeclared variables get their shapes; the names the text defines (`h = …;`)
+are kept for display.  `derive`, the CLI, the checker,
 `lambdify`, the steps and the code export all read the same object.
 Invariant: a Question is consistent — every name of `wrt` has a shape, the tree is typed
 with the shapes in `shapes`, the order is ≥ 1 and the layout one of `LAYOUTS`.
@@ -46,6 +47,7 @@ class Question:
     structure: Mapping = field(default_factory=dict)   # name -> "sym" | "diag"
     sym: str = "sym"             # the gradient convention for a symmetric variable
     vec: str = "row"             # Kronecker forms: row-major vec (C order) or column-major
+    definitions: tuple = ()      # (name, typed tree) of each name the text defines
 
     @classmethod
     def ask(cls, text: str, wrt: str | Sequence[str], shapes: Mapping | None = None,
@@ -82,12 +84,19 @@ class Question:
             order = len(names)
         reading = read(text, shapes, dialect)
         declared = dict(shapes or {})
+        defined = {n for n, _ in reading.definitions}
+        bad = next((n for n in names if n in defined), None)
+        if bad is not None:
+            raise UsageError(f"--wrt {bad}: {bad} is defined in the text, not a variable",
+                             label="wrt-definition",
+                             hint="differentiate by a variable its definition uses; the "
+                                  f"answer writes {bad} where its value occurs")
         var_shapes = shapes_of_wrt(reading, names, declared)
         return cls(text, reading.expr, tuple(names), MappingProxyType(var_shapes),
                    frozenset(declared), order, layout,
                    rulebook if rulebook is not None else load(), form, mixed,
                    reading.dialect, reading.notes,
-                   MappingProxyType(structures(declared)), sym, vec)
+                   MappingProxyType(structures(declared)), sym, vec, reading.definitions)
 
     @property
     def inferred(self) -> tuple:

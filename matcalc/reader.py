@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from .dialect import DEFAULT, DIALECT_HINT, MATRIXCALCULUS, check_dialect, letter_kind
 from .errors import ShapeError
-from .parser import parse_raw
+from .parser import parse_program
+from .statements import Program
 from .reading import (refuse_run_together, resolve_names, run_together_hint,
                       run_together_notes, written_op)
 from .shapes import ShapeInference
@@ -39,19 +40,30 @@ class Reading:
     defaulted: frozenset       # names that are scalars only because nothing said otherwise
     notes: tuple               # what a reader should know (a name read whole, a guess)
     dialect: str = DEFAULT
+    definitions: tuple = ()    # (name, typed tree) of each name the text defines, in order
 
 
 def read(text: str, shapes=None, dialect: str | None = None) -> Reading:
     """Parse `text` and infer its shapes; `shapes` declares variables."""
     dialect = check_dialect(dialect)
-    return infer(parse_raw(text, dialect=dialect), shapes, text, dialect)
+    program = parse_program(text, dialect=dialect)
+    return infer(program.expr, shapes, text, dialect, program)
 
 
 def infer(raw: Expr, declared=None, text: str | None = None,
-          dialect: str | None = None) -> Reading:
-    """The `Reading` of an untyped tree from `parser.parse_raw`."""
+          dialect: str | None = None, program: Program | None = None) -> Reading:
+    """The `Reading` of an untyped tree from `parser.parse_raw` (`program`: its
+    definitions, from `parser.parse_program`)."""
     dialect = check_dialect(dialect)
     declared = {k: parse_decl(v, k) for k, v in (declared or {}).items()}
+    defined = [d[0] for d in program.definitions] if program is not None else []
+    clash = next((n for n in defined if n in declared), None)
+    if clash is not None:
+        raise ShapeError(f"'{clash}' is defined in the text, so its shape follows from its "
+                         "definition; it cannot be declared", text=text,
+                         span=next(d[2] for d in program.definitions if d[0] == clash),
+                         label="declared-definition",
+                         hint=f"remove the declaration of {clash}")
     raw = resolve_names(raw, declared, text)
     kinds = {}
     if dialect == MATRIXCALCULUS:
@@ -59,7 +71,7 @@ def infer(raw: Expr, declared=None, text: str | None = None,
                  for k in [letter_kind(n)] if k is not None}
     inf = ShapeInference(text, declared, kinds)
     try:
-        inf.visit(raw)
+        inf.visit(raw)           # (variables in order of first appearance in the tree)
         inf.finish(raw)
     except ShapeError as e:
         hint = run_together_hint(raw.free_vars(), set(inf.declared))
@@ -79,10 +91,15 @@ def infer(raw: Expr, declared=None, text: str | None = None,
         _refuse_matrix_powers(typed, text)
     inferred = tuple(n for n in shapes if n not in declared)
     notes = run_together_notes(set(shapes), set(declared))
+    definitions = ()
+    if program is not None:
+        definitions = tuple((n, inf.typed[id(node)]) for n, node, _ in program.definitions
+                            if id(node) in inf.typed)
+        notes += [f"{n} is defined but not used" for n in program.unused]
     notes += [f"{n} is taken to be a scalar: nothing in the expression makes it an array; "
               f"for a matrix declare it (--shape {n}:m,n) and multiply with @"
               for n in inferred if n in defaulted and n[:1].isupper()]
-    return Reading(typed, shapes, inferred, defaulted, tuple(notes), dialect)
+    return Reading(typed, shapes, inferred, defaulted, tuple(notes), dialect, definitions)
 
 
 def shapes_of_wrt(reading: Reading, names, declared) -> dict:

@@ -76,6 +76,8 @@ SHAPE_RULES = {
     "commutation": lambda op, shapes, value: (mul_sizes(*shapes[0]), mul_sizes(*shapes[0])),
     "vcat": _concat(0),
     "hcat": _concat(1),
+    "matrix_same": lambda op, shapes, value: shapes[0],          # softmax_rows(Z)
+    "row_reduce": lambda op, shapes, value: (shapes[0][0], 1),   # logsumexp_rows(Z)
 }
 
 

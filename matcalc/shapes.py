@@ -26,19 +26,17 @@ where its result is used.
 """
 from __future__ import annotations
 
+from .axes import AxisShapes
+from .broadcasting import SPREADING, SPREADING_SPELLINGS, Broadcasting  # noqa: F401
 from .inference import Unifier
+from .layers import LayerShapes
 from .ops import REGISTRY
-from .reading import written_op
 from .sizes import add_sizes, mul_sizes
 from .tree import Expr
-from .unify import _Dim, _Lazy, _one, _show, _show_shape, _Slot, _unify
-
-# element-wise operators whose array operand makes an undetermined one an array of its shape
-SPREADING = {"add", "sub", "max", "min"}
-SPREADING_SPELLINGS = {"⊙", "⊗", "⊘", ".*", "./"}      # `*` and `/` scale: `lam * w`, `x / n`
+from .unify import _Dim, _one, _show, _show_shape, _Slot, _unify
 
 
-class ShapeInference(Unifier):
+class ShapeInference(Broadcasting, AxisShapes, LayerShapes, Unifier):
     """The shape rule of every operator, stated as unifications of sizes.  `kinds` gives
     undeclared names a kind ('scalar' | 'vector' | 'matrix': a dialect's letter
     convention) with sizes still to infer."""
@@ -47,6 +45,9 @@ class ShapeInference(Unifier):
         super().__init__(text, declared)
         self.kinds = kinds or {}
         self.juxt_as: dict[int, str] = {}     # juxtaposition read as "mul" or "matmul"
+        self.bcast: dict[int, tuple] = {}     # element-wise node -> (operand, how) broadcast
+        self.axis_vector: dict[int, bool] = {}    # axis / layer node -> operand a vector?
+        self.typed: dict[int, Expr] = {}      # untyped node -> its typed tree (build)
 
     def var_handle(self, node):
         name = node.value
@@ -63,35 +64,31 @@ class ShapeInference(Unifier):
                 self.vars[name] = _Slot("size", "size" if upper else "one", node=node)
         return self.vars[name]
 
-    def spreads(self, node) -> bool:
-        return node.op in SPREADING or (node.op in ("mul", "div") and
-                                        written_op(node, self.text) in SPREADING_SPELLINGS)
-
-    def ewise_msg(self, node, a, b):
-        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "max": "max",
-               "min": "min", "juxt": "*"}[node.op]
-        return (f"'{sym}' is element-wise and needs equal shapes or a scalar: "
-                f"{self.desc(node.args[0])} is {_show_shape(self.dims(a))}, "
-                f"{self.desc(node.args[1])} is {_show_shape(self.dims(b))}")
-
-    def ewise_hint(self, node, a, b):
-        (ar, ac), (br, bc) = self.dims(a), self.dims(b)
-        if node.op in ("mul", "juxt") and ac.find().value is not None and \
-                ac.find().value == br.find().value:
-            return (f"did you mean '@'? {self.desc(node.args[0])} @ {self.desc(node.args[1])} "
-                    "is the matrix product")
-        if ar.find().value == bc.find().value and ac.find().value == br.find().value:
-            return "one of them is transposed: did you mean to transpose it (x')?"
-        return None
-
-    def build(self, node: Expr) -> Expr:
-        """The typed tree: each node with its settled shape; a juxtaposition as read."""
-        args = tuple(self.build(a) for a in node.args)
-        op = node.op
-        if op == "juxt":
-            op = self.juxt_as[id(node)]
-        shape = self.concrete(self.handles[id(node)])
-        return Expr(op, args, shape, node.value, node.span)
+    def build(self, root: Expr) -> Expr:
+        """The typed tree: each node with its settled shape; a juxtaposition as read, a
+        broadcast written out, a defined name by its definition (one node however often
+        it is used), an axis or a layer in the common operators.  Iterative: a text of
+        definitions may be thousands of levels deep."""
+        typed: dict[int, Expr] = self.typed
+        for node in root.walk():
+            if id(node) in typed:
+                continue
+            args = tuple(typed[id(a)] for a in node.args)
+            op = node.op
+            if op == "ref":
+                typed[id(node)] = args[0]
+                continue
+            if op == "axis":
+                typed[id(node)] = self.build_axis(node, args[0])
+                continue
+            if op == "layer":
+                typed[id(node)] = self.build_layer(node, args)
+                continue
+            if op == "juxt":
+                op = self.juxt_as[id(node)]
+            shape = self.concrete(self.handles[id(node)])
+            typed[id(node)] = Expr(op, self.expand(node, args), shape, node.value, node.span)
+        return typed[id(root)]
 
     def rule(self, node, kids):
         op = node.op
@@ -118,7 +115,11 @@ class ShapeInference(Unifier):
         # lowercase name; `A x`, `xᵀ y`, `W x` (an array whose columns may be many, then a
         # name) are matrix products; `x y` with x a column scales x; `2 A x` with x an array
         # is a product too (A capitalised, scaled).
-        if self.is_scalar(a) or self.is_scalar(b) or \
+        if isinstance(a, _Slot) and a.follow and a.node is not None and \
+                a.node.op == "ones" and self.undetermined(a) and self.is_array(b) and \
+                _is_one(self.dims(b)[0]):
+            use = "matmul"                 # 𝟏 rᵀ, c 𝟏 rᵀ: the outer product, as printed
+        elif self.is_scalar(a) or self.is_scalar(b) or \
                 (self.undetermined(a) and not _capital(node.args[0])):
             use = "mul"
         elif self.undetermined(b) and not _capital(node.args[1]):
@@ -194,6 +195,15 @@ class ShapeInference(Unifier):
                             label="not-square")
         return (r, _one())
 
+    def shape_matrix_same(self, node, kids):
+        d = self.make_array(kids[0])
+        self.post.append(("matrix", node, d))
+        return d
+
+    def shape_row_reduce(self, node, kids):
+        r, c = self.shape_matrix_same(node, kids)
+        return (r, _one())
+
     def shape_vcat(self, node, kids):
         return self.concat(node, kids, vertical=True)
 
@@ -213,27 +223,6 @@ class ShapeInference(Unifier):
         (ar, ac), (br, bc) = self.make_array(kids[0]), self.make_array(kids[1])
         return (self.derive(mul_sizes, [ar, br], node, "rows"),
                 self.derive(mul_sizes, [ac, bc], node, "columns"))
-
-    def broadcast(self, node, a, b):
-        if self.is_scalar(a):
-            if self.is_scalar(b):
-                return (_one(), _one())
-            return b
-        if self.is_scalar(b):
-            return a
-        if self.is_array(a) and self.is_array(b):
-            self.unify_dims(self.dims(a), self.dims(b), node, lambda: self.ewise_msg(node, a, b),
-                            self.ewise_hint(node, a, b))
-            return a
-        if self.is_array(a):
-            self.pending.append((self.dims(a), b, node))
-            return a
-        if self.is_array(b):
-            self.pending.append((self.dims(b), a, node))
-            return b
-        lazy = _Lazy([a, b], node)
-        self.lazies.append(lazy)
-        return lazy
 
     def matmul(self, node, a, b):
         (ar, ac), (br, bc) = self.make_array(a), self.make_array(b)
@@ -282,13 +271,17 @@ class ShapeInference(Unifier):
 
 
 def _capital(node: Expr) -> bool:
-    """A matrix by convention: a capitalised name, or the identity I — also scaled by a
-    number or negated (`2 A x`, `-A x`, matrixcalculus.org's `eye(3) * X`)."""
+    """A matrix by convention: a capitalised name (a variable, or a defined name), or the
+    identity I — also scaled by a number or negated (`2 A x`, `-A x`, `eye(3) * X`)."""
     while node.op in ("neg", "mul", "juxt") and node.args:
         if node.op != "neg" and node.args[0].op != "num":
             break
         node = node.args[-1]
-    return node.op == "eye" or (node.op == "var" and node.value[:1].isupper())
+    return node.op == "eye" or (node.op in ("var", "ref") and node.value[:1].isupper())
+
+
+def _is_one(d: _Dim) -> bool:
+    return d.find().value == 1
 
 
 def _same(a: _Dim, b: _Dim) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import replay
-from .chain_steps import chain_of, uname
+from .chain_steps import chain_of
 from .printing.latex_doc import step_rows, tex_text
 from .shaperules import mk
 from .simplify import present, simplify
@@ -71,17 +71,20 @@ def _intermediate_steps(chain, yname) -> list:
                                   f"{len(chain.inter)} are shown"))
     for i, it in enumerate(chain.inter, 1):
         pieces = [f"{_d(p.u.value, p.v.value)[0]} = {p.text}" for p in it.partials]
-        ltx = [f"\\frac{{\\partial u_{{{i}}}}}{{\\partial {_latex(p.v)}}} = "
+        ui = _latex(it.u) if it.named else f"u_{{{i}}}"
+        ltx = [f"\\frac{{\\partial {ui}}}{{\\partial {_latex(p.v)}}} = "
                f"{_latex(present(p.jac)) if p.jac is not None else tex_text(p.text)}"
                for p in it.partials]
         rule = next((p.rule for p in it.partials if p.rule is not None), it.rule)
         steps.append(Step("intermediate", f"{it.u.value} = {it.shown}   ({format_shape(it.u.shape)})"
                           f"    " + ";  ".join(pieces),
-                          f"u_{{{i}}} &= {_latex(it.shown)} && " + ",\\quad ".join(ltx),
+                          f"{ui} &= {_latex(it.shown)} && " + ",\\quad ".join(ltx),
                           rule.id if rule else None, _cite(rule)))
     if chain.inter:
         k = len(chain.inter)
-        steps.append(Step("note", f"{yname} = {uname(k)}", f"{_tex_name(yname)} &= u_{{{k}}}"))
+        last = chain.inter[-1]
+        steps.append(Step("note", f"{yname} = {last.u.value}", f"{_tex_name(yname)} &= " +
+                          (_latex(last.u) if last.named else f"u_{{{k}}}")))
     return steps
 
 
@@ -149,14 +152,15 @@ def _same(a, b) -> bool:
     return form_key(a) == form_key(b)
 
 
-def explain_one(part, target, transpose: bool = False) -> list:
+def explain_one(part, target, transpose: bool = False, user: dict | None = None) -> list:
     """The steps of one part: ∂(part.y)/∂x, arriving at `target` (transposed when the
-    part's result is the gradient as a column)."""
+    part's result is the gradient as a column); `user` ({tree: name}) names the
+    intermediates the text defined, which keep their names."""
     engine, rb = part.engine, part.engine.rb
     x = engine.x
-    taken = part.y.free_vars()
+    taken = set(part.y.free_vars()) | set((user or {}).values())
     yname = next(n for n in (part.label, "f", "F", "φ") if n not in taken)
-    chain = chain_of(part)
+    chain = chain_of(part, user)
     steps = _intermediate_steps(chain, yname)
     steps.append(_chain_step(rb, chain, yname))
     dtext, dtex = _d(yname, x.value)

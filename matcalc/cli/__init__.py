@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("derive", help="differentiate an expression", formatter_class=_RAW,
                        description='Differentiate EXPR by --wrt, e.g. matcalc derive '
                                    '"max(0, w.x + b)" --wrt w', epilog=h.derive_epilog())
-    d.add_argument("expr", metavar="EXPR", help="the expression ('-' reads it from stdin)")
+    _expr_options(d)
     d.add_argument("--wrt", required=True, metavar="VAR[,VAR...]",
                    help="the variable(s) to differentiate by, separated by commas")
     _shape_option(d)
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("parse", help="show the typed tree with inferred shapes",
                        formatter_class=_RAW, epilog=h.PARSE_EPILOG,
                        description="Show how matcalc reads EXPR: the tree and every shape.")
-    q.add_argument("expr", metavar="EXPR", help="the expression ('-' reads it from stdin)")
+    _expr_options(q)
     _shape_option(q)
     q.add_argument("--format", default="text", choices=("text", "latex", "json"),
                    help="text (default), latex, or json (with the tree)")
@@ -116,6 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=2, help="derivation worker processes")
     s.set_defaults(run=run_serve)
     return p
+
+
+def _expr_options(p):
+    p.add_argument("expr", metavar="EXPR", nargs="?",
+                   help="the expression ('-' reads it from stdin); definitions first: "
+                        "\"h = tanh(W @ x); sum(h)\"")
+    p.add_argument("-f", "--file", metavar="FILE",
+                   help="read the expression from FILE: definitions one per line "
+                        "(h = tanh(W1 @ x)), # comments, the expression last")
 
 
 def _shape_option(p):
@@ -174,12 +183,13 @@ def _run(args) -> int:
 
 
 def _protect_leading_minus(argv):
-    """`matcalc derive "-x^2" --wrt x`: argparse would take -x^2 for an option.  Every option
-    of matcalc is long (--wrt), so any other word with a leading '-' is an expression: hide the
-    minus behind a space while argparse looks, and take the space off after."""
+    """`matcalc derive "-x^2" --wrt x`: argparse would take -x^2 for an option.  The options
+    of matcalc are long (--wrt), so any other word with a leading '-' is an expression: hide the
+    minus behind a space while argparse looks, and take the space off after.  (`-f FILE` is the
+one short option.)"""
     out, dashed = [], set()
     for tok in argv:
-        if tok.startswith("-") and tok not in ("-", "-h", "--") and \
+        if tok.startswith("-") and tok not in ("-", "-h", "-f", "--") and \
                 not re.fullmatch(r"--[a-z][a-z-]*(=.*)?", tok, re.S):
             tok = " " + tok
             dashed.add(tok)

@@ -18,7 +18,7 @@ from .output import note, print_json
 def run_parse(args) -> int:
     from ..reader import read
     from ..sizes import format_shape
-    text = read_expr(args.expr)
+    text = read_expr(args.expr, args.file)
     declared = parse_shapes(args.shape)
     reading = read(text, declared or None, args.dialect)
     check_declared(declared, reading.expr.free_vars())
@@ -36,7 +36,11 @@ def run_parse(args) -> int:
                     "inferred": list(reading.inferred), "notes": list(reading.notes),
                     "tree": _tree_dict(expr)}, args.ascii)
     else:
-        print(str(expr))
+        from ..naming import with_names
+        named, where = with_names(expr, reading.definitions)
+        print(str(named))
+        for name, body in where:
+            print(f"  where {name} = {body}")
         print(f"  shape {format_shape(expr.shape)}; "
               f"{format_var_shapes(var_shapes, set(declared))}")
     return 0
@@ -44,7 +48,7 @@ def run_parse(args) -> int:
 
 def run_derive(args) -> int:
     import matcalc
-    text = read_expr(args.expr)
+    text = read_expr(args.expr, args.file)
     if args.with_check and args.format not in ("numpy", "pytorch", "jax"):
         raise UsageError("--with-check goes with --format numpy, pytorch or jax",
                          label="bad-option")
@@ -123,10 +127,23 @@ def _tree_dict(e) -> dict:
     return node
 
 
-def read_expr(expr: str) -> str:
+def read_expr(expr: str | None, path: str | None = None) -> str:
+    """The text to read: EXPR, stdin ('-') or the file of -f (one of them)."""
+    from ..parse_errors import MAX_LENGTH
+    if (expr is None) == (path is None):
+        raise UsageError("give the expression (EXPR) or a file (-f FILE), one of them",
+                         label="no-expression" if expr is None else "bad-option",
+                         hint='e.g. matcalc derive "sum(tanh(W @ x))" --wrt W, or '
+                              "matcalc derive -f model.mc --wrt W")
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read(MAX_LENGTH + 1).strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}",
+                             label="bad-file") from None
     if expr != "-":
         return expr
-    from ..parse_errors import MAX_LENGTH
     return sys.stdin.read(MAX_LENGTH + 1).strip()
 
 

@@ -41,7 +41,8 @@ examples:
 The page and its JSON API are described in docs/playground.md."""
 
 _KINDS = [("element-wise", ("ewise", "macro")), ("element-wise, two operands", ("binary",)),
-          ("reductions (to a scalar)", ("reduce",)), ("vector and matrix", ("func", "linear"))]
+          ("reductions (to a scalar)", ("reduce",)), ("vector and matrix", ("func", "linear")),
+          ("layers and losses", ("layer",))]
 
 
 def notation() -> str:
@@ -69,8 +70,11 @@ shapes: declare them (--shape w:n --shape A:m,n --shape b:scalar) or let matcalc
   the way ML code means them: a name combined by + - ⊙ ⊘ max min with an array is an array
   of that shape (W @ x + b: b is a bias vector; X @ w - y: y is a target vector); a
   capitalised name used as a matrix is one (A x, inv(S)); a name is a scalar where nothing
-  says otherwise (w.x + b, lam * norm(w)^2).  Inferred shapes are printed after the word
-  'inferred'."""
+  says otherwise (w.x + b, lam * norm(w)^2); a lowercase name added to a matrix is a vector
+  added to every row (X @ W + b: X W + 𝟏 bᵀ).  Inferred shapes are printed after the word
+  'inferred'.
+axes and names: sum(X, axis=0), softmax(Z, dim=-1), layer_norm(X, g, b); name parts first:
+  "h = tanh(W1 @ x); z = W2 @ h; norm(z - y)^2", or one per line in a file (-f model.mc)."""
 
 DERIVE_EXAMPLES = """\
 examples:

@@ -3,7 +3,7 @@ matrixcalculus.org dialect's own macros."""
 from __future__ import annotations
 
 from . import Op, register
-from . import arrays, dialect, elementwise  # noqa: F401  (they register their records)
+from . import arrays, dialect, elementwise, layers  # noqa: F401  (they register their records)
 
 register(
     # relu(z) is max(0, z), the paper's spelling: the tree and every answer keep max(0, z)
