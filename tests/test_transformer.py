@@ -89,7 +89,8 @@ def test_the_numeric_check_passes(derivations, wrt):
 def test_the_answer_uses_the_names_of_the_text(derivations):
     out = text_answer(derivations["Wq"])
     first = out.splitlines()[0]
-    assert first.startswith("∂/∂Wq mean((Y - T)^2) = Hᵀ (S ⊙ ")
+    assert first.startswith("∂/∂Wq mean((Y - T)^2) = 2 Hᵀ (")     # the block's names kept
+    assert "⊙ S) H Wk / (N d sqrt(dk))" in first or "⊙ S) H Wk / (m n sqrt(dk))" in first
     assert "  where S = softmax_rows(Q Kᵀ / sqrt(dk))" in out
     assert "  where h₁ = " in out                     # shared parts of the gradient, named
     assert len(out) < 2500                           # printed once each
