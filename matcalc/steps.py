@@ -36,10 +36,11 @@ class Step:
     source: str = ""
     expr: object = None       # the expression the step arrives at (for LaTeX line breaking)
     lhs: str = ""             # its left-hand side in LaTeX (`\frac{∂y}{∂x}`, or "" for `=`)
+    parts: tuple = ()         # an intermediate's partials: (LaTeX left-hand side, Expr)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()
-                if v not in (None, "") and k not in ("expr", "lhs")}
+                if v not in (None, "", ()) and k not in ("expr", "lhs", "parts")}
 
 
 def _latex(e) -> str:
@@ -79,7 +80,10 @@ def _intermediate_steps(chain, yname) -> list:
         steps.append(Step("intermediate", f"{it.u.value} = {it.shown}   ({format_shape(it.u.shape)})"
                           f"    " + ";  ".join(pieces),
                           f"{ui} &= {_latex(it.shown)} && " + ",\\quad ".join(ltx),
-                          rule.id if rule else None, _cite(rule)))
+                          rule.id if rule else None, _cite(rule),
+                          parts=tuple((f"\\frac{{\\partial {ui}}}{{\\partial {_latex(p.v)}}}",
+                                       present(p.jac)) for p in it.partials
+                                      if p.jac is not None)))
     if chain.inter:
         k = len(chain.inter)
         last = chain.inter[-1]
@@ -130,8 +134,10 @@ def _simplify_steps(start, rb, prefix: str = "") -> tuple[list, object]:
             got.append(([rid], None, b, a))
         for ids, _, b, a in got[:MAX_SIMPLIFY_STEPS]:
             rule = rb.by_id.get(ids[0])
-            steps.append(Step("simplify", f"{b}  →  {a}", f"&\\quad {_latex(b)} \\;\\to\\; "
-                              f"{_latex(a)}", ids[0], _cite(rule) if rule else ids[0]))
+            tex = f"&\\quad {_latex(b)} \\;\\to\\; {_latex(a)}"
+            steps.append(Step("simplify", f"{b}  →  {a}", tex, ids[0],
+                              _cite(rule) if rule else ids[0],
+                              expr=a if len(tex) > 240 else None))   # long: `= a`, broken
         if len(got) > MAX_SIMPLIFY_STEPS:
             steps.append(Step("note", f"… {len(got) - MAX_SIMPLIFY_STEPS} more rewrites"))
         return steps, final

@@ -56,6 +56,10 @@ def step_rows(s) -> list[str]:
     \\intertext (a paragraph across the page, outside the alignment)."""
     if s.expr is not None and s.kind in ("simplify", "substitute", "result", "differential"):
         return rows_for(s.lhs, s.expr)
+    if s.latex and s.kind == "intermediate" and s.parts and \
+            len(s.parts) == s.latex.count("\\frac{\\partial"):
+        head = s.latex.partition(" && ")[0]           # each partial broken when long
+        return [head] + [r for lhs, e in s.parts for r in rows_for(lhs, e)]
     if s.latex and s.kind == "intermediate":
         head, _, partials = s.latex.partition(" && ")
         return [head] + [p.replace(" = ", " &= ", 1) for p in partials.split(",\\quad ") if p]
@@ -97,7 +101,14 @@ def answer_rows(d) -> list[str]:
     of its own when the input is long."""
     main, defs = shared_form(d.result)
     head = f"{_operator(d)} {_PRINTER.paren(d.expr, PREC['pow'])}"
-    if len(str(d.expr)) + min(len(str(main)), WIDTH) > WIDTH:
+    if len(str(d.expr)) > WIDTH and len(lines := break_expr(d.expr)) > 1:
+        # a long input: broken like an answer, in \bigl( … \bigr) (which may span rows)
+        wrap = head.startswith(f"{_operator(d)} \\left(")
+        first, last = ("\\bigl(", "\\bigr)") if wrap else ("", "")
+        rows = [f"&{_operator(d)} {first}{lines[0]}"] + \
+            [f"&\\quad {ln}" for ln in lines[1:-1]] + [f"&\\quad {lines[-1]}{last}",
+                                                        *rows_for("", main)]
+    elif len(str(d.expr)) + min(len(str(main)), WIDTH) > WIDTH:
         rows = [f"&{head}", *rows_for("", main)]
     else:
         rows = rows_for(head, main)
