@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REGENERATE = ("regenerate it with `matcalc table --output docs/reference.md` (or python -c "
               "\"import matcalc.tables as t; open('docs/reference.md', 'w').write("
               "t.render('markdown'))\") and commit the result")
-TABLE_NAMES = ["scalar", "elementwise", "scalar-expansion", "reductions", "chain", "matrix", "tensor"]
+TABLE_NAMES = ["scalar", "elementwise", "scalar-expansion", "reductions", "chain", "matrix", "matfun",
+               "tensor"]
 
 
 def _row_ids(markdown: str) -> list[str]:

@@ -346,7 +346,9 @@ class CodePrinter:
         return self.call(e.op, self.arg(self.dense(v, e.args[0].shape)))
 
     def _ewise(self, e):
-        return self.call(e.op, self.arg(self.dense(self.emit(e.args[0]), e.args[0].shape)))
+        # a record's call: its operands in order (mpow(X, k): the power as written)
+        first, *rest = (self.dense(self.emit(a), a.shape) for a in e.args)
+        return self.call(e.op, self.arg(first), *(v.code for v in rest))
 
     def _unvec(self, e):
         v = self.dense(self.emit(e.args[0]), e.args[0].shape)
