@@ -89,7 +89,7 @@ def _np_commutation(np, a):
 _COMMUTATION_SRC = ("def _commutation(a):\n"
                     "    # K with vec(aᵀ) = K vec(a), vec row-major\n"
                     "    m, n = a.shape\n"
-                    "    return {lib}.reshape({lib}.transpose({lib}.reshape({lib}.eye(m * n), "
+                    "    return {lib}.reshape({lib}.{permute}({lib}.reshape({lib}.eye(m * n), "
                     "(m * n, m, n)), (0, 2, 1)), (m * n, m * n)).T")
 
 
@@ -162,9 +162,10 @@ register(
     Op("commutation", "func", 1, names=("commutation",), shape="commutation",
        numpy=_np_commutation, sympy=_sp_commutation, latex="K", mathml="K",
        code={"numpy": "_commutation", "pytorch": "_commutation", "jax": "_commutation",
-             "helpers": {b: {"_commutation": _COMMUTATION_SRC.format(lib=lib)}
-                         for b, lib in (("numpy", "np"), ("pytorch", "torch"),
-                                        ("jax", "jnp"))}},
+             "helpers": {b: {"_commutation": _COMMUTATION_SRC.format(lib=lib, permute=p)}
+                         for b, lib, p in (("numpy", "np", "transpose"),   # torch: permute
+                                           ("pytorch", "torch", "permute"),
+                                           ("jax", "jnp", "transpose"))}},
        doc="commutation(X): K with vec(Xᵀ) = K vec(X) (row-major vec); depends only on "
            "X's shape"),
     # reductions: array -> scalar

@@ -69,7 +69,8 @@ def _sp_function(name):
 def _sp_frechet(name):
     def meaning(sp, x, e):
         lam = _diagonal(sp, name, x)
-        return sp.Matrix(x.rows, x.rows, lambda i, j: _divided(sp, name, lam[i], lam[j]) * e[i, j])
+        return sp.Matrix(x.rows, x.rows,
+                         lambda i, j: _divided(sp, name, lam[i], lam[j]) * e[i, j])
     return meaning
 
 
@@ -94,7 +95,11 @@ def _sp_mpow_kron(sp, x, k):
 
 # -- the power: an integer literal ----------------------------------------------------------
 
-def _literal_power(k: Expr, name: str, allow_negative: bool) -> int | None:
+_EXAMPLE = {"mpow": "mpow(X, 3); ^ is the element-wise power",
+            "mpow_frechet": "mpow_frechet(X, E, 3)", "mpow_kron": "mpow_kron(X, 3)"}
+
+
+def _literal_power(k: Expr, name: str, allow_negative: bool) -> int:
     """The integer a power node spells (`3`, `-2`), or a ParseError at it."""
     sign, lit = 1, k
     if lit.op == "neg" and lit.args:
@@ -104,9 +109,7 @@ def _literal_power(k: Expr, name: str, allow_negative: bool) -> int | None:
     from ..errors import ParseError
     want = "an integer" if allow_negative else "a non-negative integer"
     raise ParseError(f"the power of {name}() must be {want} written as a number",
-                     span=k.span, label="matrix-power",
-                     hint=f"e.g. {name}(X, 3); ^ is the element-wise power" if name == "mpow"
-                     else f"e.g. {name}(X, E, 3)" if name == "mpow_frechet" else f"e.g. {name}(X, 3)")
+                     span=k.span, label="matrix-power", hint=f"e.g. {_EXAMPLE[name]}")
 
 
 def _number(value: int, like: Expr) -> Expr:
@@ -178,9 +181,11 @@ def _records():
              expand=_natural("mpow_frechet"), code=code("mpow_frechet"),
              latex=r"L_{\operatorname{mpow}}",
              numpy=lambda np, x, e, k: _mf().frechet("mpow", x, e, k), sympy=_sp_mpow_frechet,
-             doc=f"mpow_frechet(X, E, k): the Fréchet derivative of mpow(·, k) at X, {_L['mpow']}")
+             doc=f"mpow_frechet(X, E, k): the Fréchet derivative of mpow(·, k) at X, "
+                 f"{_L['mpow']}")
     yield Op("mpow_kron", "func", 2, names=("mpow_kron",), shape="kron_form",
-             expand=_natural("mpow_kron"), code=code("mpow_kron"), latex=r"K_{\operatorname{mpow}}",
+             expand=_natural("mpow_kron"), code=code("mpow_kron"),
+             latex=r"K_{\operatorname{mpow}}",
              numpy=lambda np, x, k: _mf().kron_form("mpow", x, k), sympy=_sp_mpow_kron,
              doc="mpow_kron(X, k): K with vec mpow_frechet(X, E, k) = K vec E (row-major "
                  "vec), Σ_{j<k} kron(Xʲ, (X^(k−1−j))ᵀ)")
