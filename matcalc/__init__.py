@@ -26,7 +26,7 @@ __version__ = "0.2.0"
 def derive(expr: str | Question, wrt: str | Sequence[str] | None = None,
            shapes: Mapping | None = None, order: int = 1, layout: str = "numerator",
            rulebook=None, form: str = "auto", mixed: bool = False,
-           dialect: str | None = None) -> "Derivation":
+           dialect: str | None = None, sym: str = "sym", vec: str = "row") -> "Derivation":
     """Differentiate `expr` (text, or a `Question`) by `wrt` (a name or a list of names),
     `order` times.
 
@@ -35,7 +35,11 @@ def derive(expr: str | Question, wrt: str | Sequence[str] | None = None,
     chooses how the answer is written: "auto" (the paper's matrix where there is one, else
     the vec/Kronecker Jacobian or the differential, whichever reads better), "matrix",
     "kron", "differential" or "index".  `mixed=True` differentiates by the names of `wrt` in
-    turn (wrt=["x", "y"] is ∂²f/∂x∂y).  Returns a `Derivation`: `.result`, `.form`,
+    turn (wrt=["x", "y"] is ∂²f/∂x∂y).  By a symmetric matrix (declared "n,n,sym") the
+    gradient is the one on symmetric matrices, (G + Gᵀ)/2; `sym="cookbook"` gives the
+    Matrix Cookbook's G + Gᵀ − I ⊙ G.  A Kronecker form stacks vec row by row (C order,
+    NumPy's reshape); `vec="column"` writes it in Magnus & Neudecker's and the Cookbook's
+    column-major vec (∂vec(AXB)/∂vec(X)ᵀ = Bᵀ ⊗ A).  Returns a `Derivation`: `.result`, `.form`,
     `.shape`, `.array_shape`, `.steps`, `.check()`, `.lambdify()`, `.latex`, `.to_dict()`.
     See docs/design.md for the conventions.
     """
@@ -44,7 +48,7 @@ def derive(expr: str | Question, wrt: str | Sequence[str] | None = None,
     with deep_recursion():
         q = expr if isinstance(expr, Question) else \
             Question.ask(expr, wrt, shapes, order, layout, rulebook, form=form, mixed=mixed,
-                         dialect=dialect)
+                         dialect=dialect, sym=sym, vec=vec)
         return _derive(q)
 
 

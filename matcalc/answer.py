@@ -13,9 +13,11 @@ from .errors import UsageError
 from .sizes import format_decl, format_dim, format_shape
 
 
-def operator(wrt, order: int) -> str:
-    """∂/∂x, ∂²/∂x², ∂/∂(x, y)."""
-    if len(wrt) > 1 and len(wrt) == order and len(set(wrt)) > 1:     # a mixed partial
+def operator(wrt, order: int, mixed: bool = False) -> str:
+    """∂/∂x, ∂²/∂x², ∂/∂(x, y), ∂²/∂(x, y)², and the mixed ∂²/∂x∂y."""
+    if mixed and len(set(wrt)) == 1:
+        wrt = wrt[:1]
+    elif mixed:
         sup = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
         return f"∂{sup}/" + "".join(f"∂{w}" for w in wrt)
     var = wrt[0] if len(wrt) == 1 else "(" + ", ".join(wrt) + ")"
@@ -25,12 +27,13 @@ def operator(wrt, order: int) -> str:
     return f"∂{sup}/∂{var}{sup}"
 
 
-def format_var_shapes(var_shapes, declared=None) -> str:
+def format_var_shapes(var_shapes, declared=None, structure=None) -> str:
     """{'w': ('n', 1), 'b': (1, 1)} -> 'w: n, b: scalar' (the declaration syntax, × for
     matrices); with `declared` (names), the inferred shapes follow the word 'inferred':
     'X: N×n; inferred w: n, b: scalar'."""
     def one(name, shape):
-        return f"{name}: {format_decl(shape).replace(',', '×')}"
+        word = {"sym": " symmetric", "diag": " diagonal"}.get((structure or {}).get(name), "")
+        return f"{name}: {format_decl(shape).replace(',', '×')}{word}"
     if not var_shapes:
         return "no variables"
     if declared is None:
@@ -48,36 +51,57 @@ def differential_operator(order: int) -> str:
         str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
+STRUCTURE_NOTES = {
+    ("sym", "sym"): "{x} is symmetric: the derivative on symmetric matrices, sym(G) = "
+                    "(G + Gᵀ)/2 of the unstructured G",
+    ("sym", "cookbook"): "{x} is symmetric: the Matrix Cookbook's derivative by the free "
+                         "entries, G + Gᵀ − I ⊙ G",
+    ("diag", "sym"): "{x} is diagonal: the derivative on diagonal matrices, I ⊙ G",
+    ("diag", "cookbook"): "{x} is diagonal: the derivative on diagonal matrices, I ⊙ G",
+}
+
+
+def structure_notes(q) -> list:
+    return [STRUCTURE_NOTES[(q.structure[x], q.sym)].format(x=x)
+            for x in dict.fromkeys(q.wrt) if x in q.structure]
+
+
 def text_answer(d) -> str:
     """The equation, its `where` lines and the shapes line; a tensor-valued derivative says
     how its form is arranged, and shows its differential too."""
+    lines = _text_lines(d)
+    lines += ["  " + n for n in structure_notes(d.question)]
+    return "\n".join(lines)
+
+
+def _text_lines(d) -> list:
     main, where = d.display()
     names = d.question.blocks[0] if d.question.mixed else d.wrt
-    shapes = format_var_shapes(d.var_shapes, d.question.declared)
+    shapes = format_var_shapes(d.var_shapes, d.question.declared, d.question.structure)
     array = "×".join(format_dim(x, grouped=True) for x in d.array_shape) or "scalar"
     if d.form == "differential":
         lines = [f"{differential_operator(d.order)}({d.expr}) = {main}"]
         lines += [f"  where {name} = {definition}" for name, definition in where]
         lines.append(f"  the derivative is the array of shape {array} (the output's axes, "
                      f"then {', '.join(names)}'s); --form index writes it out; {shapes}")
-        return "\n".join(lines)
+        return lines
     if d.form == "index":
         from .tensor.notation import einsum_text, index_text
-        return "\n".join([index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
-                          f"  einsum: {einsum_text(d.index)}",
-                          f"  the array has shape {array}; {shapes}"])
-    lines = [f"{operator(names if d.question.mixed else d.wrt, d.order)} {d.expr} = {main}"]
+        return [index_text(d.index, "f", d.order) + f"   (f = {d.expr})",
+                f"  einsum: {einsum_text(d.index)}",
+                f"  the array has shape {array}; {shapes}"]
+    lines = [f"{operator(names, d.order, d.question.mixed)} {d.expr} = {main}"]
     lines += [f"  where {name} = {definition}" for name, definition in where]
     if d.form == "kron":
-        lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂vec("
-                     f"{names[-1]})ᵀ of the derivative array {array}, vec row-major "
-                     f"(C order); {shapes}")
+        lines.append(f"  shape {format_shape(d.result.shape)}: the Jacobian ∂vec(·)/∂"
+                     f"{_by(d, names)}ᵀ of the derivative array {array}, {_vec_words(d)}; "
+                     f"{shapes}")
         differential = d.blocks[0].differential if d.blocks else None
         if differential is not None and len(str(differential)) < 120:
             lines.append(f"  {differential_operator(d.order)}({d.expr}) = {differential}")
     else:
         lines.append(f"  shape {format_shape(d.result.shape)} ({d.layout} layout); {shapes}")
-    return "\n".join(lines)
+    return lines
 
 
 def did_you_mean(name: str, names) -> str | None:
@@ -116,3 +140,19 @@ def wrt_notes(q) -> list:
         notes.append(f"{w} does not appear in the expression ({known(names)}): the "
                      f"derivative by {w} is 0")
     return notes
+
+
+def _vec_words(d) -> str:
+    if d.question.vec == "column":
+        return ("vec column-major (Magnus & Neudecker; vec and commutation inside the "
+                "formula stay row-major)")
+    return "vec row-major (C order)"
+
+
+def _by(d, names) -> str:
+    """What a Kronecker form's columns run over: vec(X), or the concatenation (vec(W), x)."""
+    def one(n):
+        return f"vec({n})" if 1 not in d.var_shapes[n] else n
+    if len(d.wrt) > 1 and not d.question.mixed:
+        return "(" + ", ".join(one(n) for n in d.wrt) + ")"
+    return f"vec({names[-1]})"

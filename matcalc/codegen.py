@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import keyword
 
-from .errors import UnsupportedError
+from .errors import InternalError, UnsupportedError
 from .printing.backends import BACKENDS, IMPORTS, helper_source
 from .printing.code import CodePrinter, rank
+from .printing.einsum import emit_index_form
+from .printing.selftest import check_source
 from .printing.reorder import pull_negations
 from .conventions import transposes
-from .sizes import SCALAR, format_shape
+from .sizes import format_shape
 
-RESERVED = {"np", "torch", "jax", "jnp", "value", "grad", "hess", "rng", "t", "seed", "delta",
-            "approx", "exact", "err", "f_and_grad", "f_and_hess"}
-CHECK_SIZES = (3, 4, 5, 2, 6, 7, 8, 9)
+RESERVED = {"np", "torch", "jax", "jnp", "math", "numpy", "itertools", "value", "grad", "hess",
+             "rng", "t", "seed", "point", "rounds", "dirs", "mixed", "approx", "exact", "err",
+             "f_and_grad", "f_and_hess"} | {f"{p}d{k}" for p in ("", "f_and_") for k in range(3, 10)}
 
 
 def export(d, backend: str = "numpy", with_check: bool = False) -> str:
@@ -52,22 +54,13 @@ def export(d, backend: str = "numpy", with_check: bool = False) -> str:
                 taken.add(local)
                 sizes[dim] = (local, f"{py[a]}.shape[{i}]")
     pr = CodePrinter(backend, {k: v[0] for k, v in sizes.items()}, py, taken)
-    expr, result = pull_negations(d.expr), pull_negations(d.result)
-    pr.count([expr, result])
-    out = "hess" if d.order == 2 else "grad"
-    pr.assign("value", expr)
-    pr.assign(out, result)
-    r = rank(d.result.shape)
-    if r == 2 and transposes(d.expr.shape, d.question.wrt_shapes, d.layout):
-        pr.lines.append(f"{out} = {out}.T  # the array is in numerator layout "
-                        f"(docs/design.md, Conventions)")
-    full = _array_dims(d)
-    if len(full) > 2 or (len(full) == 2 and r == 2 and list(d.result.shape) != full):
-        # a Kronecker form is the array reshaped (C order): back to output + variable axes
-        pr.lines.append(f"{out} = {pr.call('reshape', out, '(' + ', '.join(pr.dim(x) for x in full) + ',)').code}")
-    for name, e in (("value", d.expr), (out, d.result)):
-        if not any(n.op in ("var", "ones", "zeros", "eye") for n in e.walk()):  # a constant
-            pr.lines.append(f"{name} = {BACKENDS[backend]['asarray'].format(name)}")
+    expr = pull_negations(d.expr)
+    fname, out = function_name(d)
+    form = _index_form(d)
+    if form is not None:
+        emit_index_form(pr, expr, form, out)
+    else:
+        _emit_matrix_form(d, pr, expr, out)
     fname = f"f_and_{out}"
     lines = [f'"""{_doc_safe(_module_doc(d, backend, fname))}"""', "", IMPORTS[backend], ""]
     lines += _steps_comment(d)
@@ -80,8 +73,50 @@ def export(d, backend: str = "numpy", with_check: bool = False) -> str:
     lines += [f"    {ln}" for ln in pr.lines]
     lines.append(f"    return value, {out}")
     if with_check:
-        lines += _check_source(d, backend, fname, out, args, py, sizes)
+        lines += check_source(d, backend, fname, out, args, py, sizes)
     return "\n".join(lines) + "\n"
+
+
+def function_name(d) -> tuple[str, str]:
+    """(function, derivative's local name): f_and_grad / grad for one round, f_and_hess /
+    hess for two (a Hessian or a mixed second partial), f_and_d3 / d3 … beyond."""
+    k = d.order
+    out = "grad" if k == 1 else "hess" if k == 2 else f"d{k}"
+    return f"f_and_{out}", out
+
+
+def _index_form(d):
+    """The index form the derivative is exported from (einsum per term), or None for the
+    matrix form: tensor forms, mixed partials and Kronecker forms (the einsum never builds
+    kron(I, ·)); a Kronecker form whose index form cannot be read is printed as it is."""
+    if not (d.tensor or d.question.mixed or d.form == "kron"):
+        return None
+    try:
+        return d.index
+    except (UnsupportedError, InternalError):
+        # (tensor/translate.py cannot read vec(A dX) yet: an InternalError there)
+        if d.tensor or d.question.mixed:
+            raise
+        return None
+
+
+def _emit_matrix_form(d, pr, expr, out) -> None:
+    result = pull_negations(d.result)
+    pr.count([expr, result])
+    pr.assign("value", expr)
+    pr.assign(out, result)
+    r = rank(d.result.shape)
+    if r == 2 and transposes(d.expr.shape, d.question.wrt_shapes, d.layout):
+        pr.lines.append(f"{out} = {out}.T  # the array is in numerator layout "
+                        f"(docs/design.md, Conventions)")
+    full = _array_dims(d)
+    if len(full) > 2 or (len(full) == 2 and r == 2 and list(d.result.shape) != full):
+        # a Kronecker form is the array reshaped (C order): back to output + variable axes
+        dims = "(" + ", ".join(pr.dim(x) for x in full) + ",)"
+        pr.lines.append(f"{out} = {pr.call('reshape', out, dims).code}")
+    for name, e in (("value", d.expr), (out, d.result)):
+        if not any(n.op in ("var", "ones", "zeros", "eye") for n in e.walk()):  # a constant
+            pr.lines.append(f"{name} = {BACKENDS[pr.backend]['asarray'].format(name)}")
 
 
 def _arguments(d) -> list[str]:
@@ -98,6 +133,8 @@ def _arguments(d) -> list[str]:
 
 def _array_dims(d) -> list:
     """The derivative array's axes (symbolic): the output's, then the variable's per order."""
+    if len(d.wrt) != 1 and not d.question.mixed:    # joint: the variables' vecs stacked
+        return [x for x in d.expr.shape if x != 1] + [d.result.shape[-1]] * d.order
     if len(d.wrt) != 1:
         return [x for x in d.result.shape if x != 1]
     T = [x for x in d.var_shapes[d.wrt[0]] if x != 1]
@@ -122,14 +159,6 @@ def _describe(shape) -> str:
     return f"{format_shape(shape)} matrix (2-D)"
 
 
-def _np_dims(shape) -> list[str]:
-    return [str(x) for x in shape if x != 1]
-
-
-def _count(shape) -> str:
-    return "*".join(_np_dims(shape)) or "1"
-
-
 def _module_doc(d, backend, fname) -> str:
     wrt = ", ".join(d.wrt)
     what = "Hessian" if d.order == 2 else "derivative"
@@ -139,19 +168,20 @@ def _module_doc(d, backend, fname) -> str:
 
 def _function_doc(d, fname, out) -> str:
     by = ", ".join(d.wrt)
-    sym = "∂²f/∂" + by + "²" if d.order == 2 else "∂f/∂" + by
+    k = d.order
+    sym = "∂f/∂" + by if k == 1 else f"∂^{k}f/∂{by}^{k}" if not d.question.mixed else \
+        f"∂^{k}f/" + "".join("∂" + w for w in d.wrt)
     lines = [f"f = {_one_line(d.input)};  {sym} = {_one_line(d.result)}", "",
              "Arguments:"]
     lines += [f"    {a}: {_describe(d.var_shapes[a])}" for a in _arguments(d)]
-    out_shape = _np_dims(d.expr.shape) + [
-        "(" + " + ".join(_count(d.var_shapes.get(w, SCALAR)) for w in d.wrt) + ")"
-        if len(d.wrt) > 1 else None][: 1 if len(d.wrt) > 1 else 0] + (
-        _np_dims(d.var_shapes[d.wrt[0]]) * d.order if len(d.wrt) == 1 else [])
-    full = "(" + ", ".join(out_shape) + ("," if len(out_shape) == 1 else "") + ")"
+    dims = list(d.array_shape)
+    full = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    what = f"{format_shape(d.result.shape)}, {d.layout} layout" if not d.tensor else \
+        f"the {d.form} form; the array is computed from its index form"
     lines += ["", f"Returns (value, {out}): value is {_describe(d.expr.shape)}; {out} has "
-              f"shape {full},", f"entry [s…, t…] = ∂f[s…]/∂{by}[t…] (docs/design.md: the array "
-              f"Derivation.lambdify() returns, whatever the layout);",
-              f"the closed form above is {format_shape(d.result.shape)}, {d.layout} layout."]
+              f"shape {full},", "entry [s…, t…] = ∂f[s…]/∂(variables)[t…], the output's axes "
+              "then each round's variable's (docs/design.md: the array Derivation.lambdify() "
+              "returns, whatever the layout);", f"the closed form above is {what}."]
     return "\n    ".join(lines)
 
 
@@ -162,60 +192,3 @@ def _steps_comment(d) -> list[str]:
         text = f"(steps unavailable: {type(e).__name__})"
     return ["# Derivation (the steps of `matcalc derive --steps`):"] + [
         "#" + (" " + ln.rstrip() if ln.strip() else "") for ln in text.splitlines()]
-
-
-def _check_source(d, backend, fname, out, args, py, sizes) -> list[str]:
-    wrt = [py[w] for w in d.wrt]
-    call = ", ".join(py[a] for a in args)
-    sig = f"{call}, t={'1e-4' if d.order == 2 else '1e-6'}, seed=0"
-    lines = ["", "", f"def check_{fname}({sig}):"]
-    if d.order == 2:
-        lines.append('    """Relative error of δᵀ H δ against the second central difference '
-                     '(f(x+tδ) - 2 f(x) + f(x-tδ)) / t² along one random direction δ."""')
-    else:
-        lines.append('    """Relative error of the derivative against central differences '
-                     '(f(x+tδ) - f(x-tδ)) / 2t along one random direction δ."""')
-    lines += ["    import numpy", "    rng = numpy.random.default_rng(seed)"]
-    lines += [f"    {py[a]} = numpy.asarray({py[a]}, dtype=float)" for a in args]
-    lines += [f"    value, {out} = {fname}({call})", f"    {out} = numpy.asarray({out})"]
-    lines += [f"    d_{w} = rng.standard_normal(numpy.shape({w}))" for w in wrt]
-
-    def at(sign):
-        moved = {w: f"{w} {sign} t * d_{w}" for w in wrt}
-        return f"numpy.asarray({fname}({', '.join(moved.get(py[a], py[a]) for a in args)})[0])"
-    lines += [f"    plus, minus = {at('+')}, {at('-')}"]
-    if len(wrt) == 1:
-        lines.append(f"    delta, k = d_{wrt[0]}, numpy.ndim(d_{wrt[0]})")
-    else:
-        flat = ", ".join(f"numpy.ravel(d_{w})" for w in wrt)
-        lines.append(f"    delta, k = numpy.concatenate([{flat}]), 1")
-    if d.order == 2:
-        lines += ["    approx = (plus - 2 * numpy.asarray(value) + minus) / t ** 2",
-                  f"    exact = numpy.tensordot(numpy.tensordot({out}, delta, axes=k), delta, "
-                  f"axes=k)"]
-    else:
-        lines += ["    approx = (plus - minus) / (2 * t)",
-                  f"    exact = numpy.tensordot({out}, delta, axes=k)"]
-    lines += ["    err = numpy.linalg.norm(approx - exact)",
-              "    return float(err / max(1.0, float(numpy.linalg.norm(exact))))"]
-    # the __main__ block: small distinct sizes, inputs in (0.5, 1.5), square matrices
-    # made diagonally dominant (so inv, det and logdet are well defined)
-    values = {s: CHECK_SIZES[i % len(CHECK_SIZES)] for i, s in enumerate(sizes)}
-    lines += ["", "", 'if __name__ == "__main__":', "    import numpy"]
-    if backend == "jax":
-        lines.append('    jax.config.update("jax_enable_x64", True)  # differences need float64')
-    lines.append("    rng = numpy.random.default_rng(0)")
-    lines += [f"    {sizes[s][0]} = {values[s]}" for s in sizes]
-    for a in args:
-        shape = d.var_shapes[a]
-        dims = [sizes[x][0] if isinstance(x, str) else str(x) for x in shape if x != 1]
-        size = "" if not dims else f", ({', '.join(dims)}{',' if len(dims) == 1 else ''})"
-        line = f"    {py[a]} = rng.uniform(0.5, 1.5{size})"
-        if len(dims) == 2 and shape[0] == shape[1]:
-            line += f" + {dims[0]} * numpy.eye({dims[0]})"
-        lines.append(line)
-    tol = "1e-4" if d.order == 2 else "1e-6"
-    lines += [f"    err = check_{fname}({call})",
-              '    print(f"approximation error = {err:.3g}")',
-              f"    raise SystemExit(0 if err < {tol} else 1)"]
-    return lines

@@ -57,8 +57,8 @@ def matrix_form_shape(yshape, xshapes, order: int, layout: str):
     cx = count(n) if n is not None else _total([count(s) for s in xshapes])
     if order == 1 and n is not None and rank(yshape) == 0 and rank(n) == 2:
         want = tuple(n)                               # the Cookbook gradient
-    elif order == 1 and n is not None and rank(n) == 0:
-        want = tuple(yshape)                          # by a scalar: y's own shape
+    elif n is not None and rank(n) == 0:
+        want = tuple(yshape)                          # by a scalar: y's own shape (any order)
     else:
         rows = count(yshape)
         for _ in range(order - 1):
@@ -120,16 +120,28 @@ def expected_matrix_shape(S: tuple, T: tuple, order: int, layout: str) -> tuple 
     return shape
 
 
-def to_array(matrix, S: tuple, T: tuple, order: int = 1, layout: str = "numerator"):
-    """The closed form's 2-D value as the derivative array S+T·order (C order)."""
+def to_array(matrix, S: tuple, T: tuple, order: int = 1, layout: str = "numerator",
+             vec: str = "row"):
+    """The closed form's 2-D value as the derivative array S+T·order (C order; with
+    vec="column" each axis group — y's, each round's — is stacked column-major)."""
     import numpy as np
     from .errors import ShapeError
+    if not hasattr(matrix, "size"):
+        matrix = np.array(matrix.tolist(), dtype=object)           # a SymPy matrix
     if layout == "denominator" and len(S) <= 1 and len(T) <= 1:
         matrix = matrix.T
     full = array_shape(S, T, order)
     if matrix.size != math.prod(full):
         raise ShapeError(f"the closed form has {matrix.size} entries; a derivative of shape "
                          f"{full} has {math.prod(full)}", label="jacobian-size")
+    if vec == "column":
+        groups = [tuple(S)] + [tuple(T)] * order
+        flipped = np.ascontiguousarray(matrix).reshape([d for g in groups for d in g[::-1]])
+        axes, at = [], 0
+        for g in groups:
+            axes += list(range(at + len(g) - 1, at - 1, -1))
+            at += len(g)
+        return flipped.transpose(axes).reshape(full)
     return np.ascontiguousarray(matrix).reshape(full)
 
 

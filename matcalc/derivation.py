@@ -133,11 +133,17 @@ class Derivation:
     # -- proof and conversions -----------------------------------------------------------
     def check(self, sizes=None, methods=("exact", "numeric"), seed: int = 0):
         from .check import check_derivative
-        return check_derivative(self.expr, self.index if self.tensor else self.result,
+        expr, result = self.expr, self.index if self.tensor else self.result
+        if self.question.structure:       # proved as f(P(Y)) by an unstructured Y
+            from .structure import substitute_for_check
+            expr, result = substitute_for_check(expr, result, dict(self.question.structure),
+                                                self.question.sym, self.wrt)
+        return check_derivative(expr, result,
                                 self.question.blocks[0] if self.question.mixed else self.wrt,
                                 self.var_shapes, order=self.order, layout=self.layout,
                                 methods=methods, sizes=sizes, seed=seed,
-                                mixed=self.question.mixed)
+                                mixed=self.question.mixed,
+                                vec=self.question.vec if self.form == "kron" else "row")
 
     def lambdify(self, backend: str = "numpy"):
         if backend != "numpy":
@@ -167,6 +173,7 @@ class Derivation:
             "shape": list(self.shape),
             "array_shape": list(self.array_shape),
             "layout": self.layout,
+            "vec": self.question.vec,
             "forms": _forms_dict(self),
             "steps": [s.to_dict() for s in self.steps],
         }
@@ -189,8 +196,8 @@ def _forms_dict(d) -> dict:
     if len(d.blocks) != 1:
         return out
     b = d.blocks[0]
-    if b.matrix is not None:
-        out[b.kind] = str(b.matrix)
+    if b.matrix is not None:                   # the Kronecker form in the vec order asked
+        out[b.kind] = str(d.result if d.form == b.kind else b.matrix)
     out["differential"] = str(b.differential) if b.differential is not None else "0"
     try:
         from .tensor.notation import einsum_text, index_text
@@ -226,6 +233,9 @@ def derive(text, wrt=None, shapes=None, order: int = 1, layout: str = "numerator
         raw = f.matrix_raw if chosen in ("matrix", "kron") else f.multilinear
         if chosen in ("matrix", "kron"):
             _assert_shape(result, q)
+        if chosen == "kron" and q.vec == "column":
+            from .colmajor import column_major
+            result = present(column_major(result, q))
         if result is None:                        # the derivative is 0
             from .tree import zeros
             result = zeros(q.expr.shape)
@@ -249,6 +259,8 @@ def _choose(q: Question, f) -> str:
         limit = 3 if q.order == 1 else 1
         if q.order == 1 and f.matrix is not None and len(str(f.matrix)) <= 40:
             limit = 40
+        if f.matrix is not None and "diag(vec(I))" in str(f.matrix):
+            limit = 1          # a diagonal's selection matrices: the differential reads better
         short = f.matrix is not None and (f.kind == "matrix" or f.differential is None or
                                           len(str(f.matrix)) <= limit *
                                           len(str(f.differential)))
@@ -283,8 +295,9 @@ def _rounds(blocks) -> list:
 
 
 def _joint(q: Question, blocks, trace, record) -> Derivation:
-    """By several variables at once (their concatenation): the blocks side by side, in the
-    vector case of order 1 (the paper's R-J4); else each block is printed apart."""
+    """By several variables at once (their concatenation): the Jacobian blocks side by side
+    (the paper's R-J4; a matrix variable enters as its row-major vec), or a scalar's joint
+    Hessian as the block matrix [∂²f/∂a∂b] of the mixed partials."""
     if q.order == 1 and all(b.matrix is not None for b in blocks) and \
             all(q.shapes[n][1] == 1 for n in q.wrt) and q.expr.shape[1] == 1:
         raw = mk("hcat", *(b.matrix_raw for b in blocks))
@@ -292,11 +305,45 @@ def _joint(q: Question, blocks, trace, record) -> Derivation:
         if transposes(q.expr.shape, q.wrt_shapes, q.layout):
             result = simplify(mk("T", result), record, q.rulebook)
         return Derivation(q, present(result), raw, trace, "matrix", blocks)
-    raise UnsupportedError("by several variables at once, matcalc puts the Jacobians side by "
-                           "side when the expression and every variable are scalars or "
-                           "columns; otherwise take them one at a time", label="multi-wrt",
-                           hint="derive by each variable, or mixed=True (--mixed) for "
-                                "∂²f/∂x∂y")
+    if q.order > 2 or (q.order == 2 and q.expr.shape != SCALAR):
+        raise UnsupportedError("by several variables at once, matcalc writes Jacobians and a "
+                               "scalar's Hessian (in blocks); a higher derivative by several "
+                               "variables is the set of its mixed partials",
+                               label="multi-wrt", hint="take each block with mixed=True "
+                                                       "(--mixed), e.g. wrt=['x', 'y', 'x']")
+    missing = [names for b, names in zip(blocks, q.blocks) if b.matrix is None]
+    if missing:
+        why = blocks[q.blocks.index(missing[0])].why_not
+        raise UnsupportedError(f"the block by {', '.join(missing[0])} has no matrix form "
+                               f"({why})", label="multi-wrt",
+                               hint="take the blocks one at a time (mixed=True) and use "
+                                    "form='differential' or 'index'")
+    parts = [_as_jacobian(b.matrix_raw, q, names) for b, names in zip(blocks, q.blocks)]
+    k = len(q.wrt)
+    if q.order == 1:
+        raw = mk("hcat", *parts)
+    else:
+        raw = mk("vcat", *(mk("hcat", *parts[i * k:(i + 1) * k]) for i in range(k)))
+    if q.layout == "denominator":
+        raise UsageError("the denominator layout transposes a Jacobian of vectors; by "
+                         "several variables with a matrix among them the derivative is "
+                         "arranged by the vec convention", label="bad-layout",
+                         hint="use the numerator layout")
+    result = simplify(raw, record, q.rulebook)
+    return Derivation(q, present(result), raw, trace, "kron", blocks)
+
+
+def _as_jacobian(m, q: Question, names):
+    """A block in the vec/Kronecker convention, count(y)·count(a) × count(b): a gradient by
+    a matrix (the Cookbook's matrix of X's shape) becomes the row vec(G)ᵀ, a matrix's
+    derivative by a scalar the column vec(·)."""
+    from .sizes import count
+    last = count(q.shapes[names[-1]])
+    if same_size(m.shape[1], last) and (m.shape[0] == 1 or m.shape[1] != 1 or last == 1):
+        return m
+    if last == 1:
+        return mk("vec", m)
+    return mk("T", mk("vec", m))
 
 
 def _assert_shape(result, q: Question) -> None:

@@ -5,8 +5,9 @@ and reading arrays in (`as_2d`, `bind_sizes`).  Each operator's NumPy meaning is
 record's (`matcalc.ops`); this module adds what evaluation itself needs: a lazy diagonal,
 kink and conditioning bookkeeping for the sampler.
 Invariants: every value is a 2-D float64 array (a scalar is 1×1) except inside the evaluator,
-where `diag(vector)` stays a lazy `_Diag` so that `diag(u) @ A` is computed as `u[:, None] * A`
-and an n×n diagonal matrix is never materialised unless something really needs it.
+where `diag(vector)` stays a lazy `Diag` (evaluate_nodes.py) so that `diag(u) @ A` is
+computed as `u[:, None] * A` and an n×n diagonal matrix is never materialised unless
+something really needs it.
 NumPy is imported lazily (plain derivation must not pay for it); nothing here imports SymPy.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from .conventions import numpy_shape, to_array, wrt_shape
 from .errors import ArgumentError, CheckError, ShapeError
 from .ops import REGISTRY
+from .evaluate_nodes import SPECIAL, dense as _dense, generic
 from .sizes import parse_decl, resolve_dim, resolve_shape
 
 
@@ -58,19 +60,6 @@ def bind_sizes(var_shapes: dict, arrays: dict, sizes: dict | None = None) -> dic
 
 
 # -- evaluation ------------------------------------------------------------------------------
-
-class _Diag:
-    """diag(vec) kept lazy: only products and a few structural ops are taken through it."""
-    __slots__ = ("vec",)
-
-    def __init__(self, vec):
-        self.vec = vec          # 1-D
-
-
-def _dense(v):
-    import numpy as np
-    return np.diag(v.vec) if isinstance(v, _Diag) else v
-
 
 class Evaluator:
     """Evaluates trees at one binding of variables; `margin` records how close the point came
@@ -122,7 +111,7 @@ class Evaluator:
         rec = REGISTRY.get(op)
         if rec is not None and rec.kind == "const":
             return np.full((1, 1), rec.value)
-        handler = _SPECIAL.get(op) or (_GENERIC if rec is not None and rec.numpy else None)
+        handler = SPECIAL.get(op) or (generic if rec is not None and rec.numpy else None)
         if handler is None:
             raise CheckError(f"cannot evaluate the node '{op}'"
                              + (": a differential d(·) is not a value" if op == "d" else ""),
@@ -139,77 +128,6 @@ class Evaluator:
             c = float(np.linalg.cond(a))
         self.cond = max(self.cond, c) if np.isfinite(c) else math.inf
         return bool(np.isfinite(c) and c < 1e12)
-
-
-def _generic(ev, node):
-    """Any operator by its record: dense operands in, a 2-D array out; kinks watched."""
-    np, rec = ev.np, REGISTRY[node.op]
-    vals = [_dense(ev.value(a)) for a in node.args]
-    if rec.kink == "arg":
-        ev.watch(vals[0])
-    elif rec.kink == "diff":
-        ev.watch(vals[0] - vals[1])
-    elif rec.kink == "divisor":
-        ev.watch(vals[1])
-    if rec.domain == "invertible" and not ev.well_conditioned(vals[0]):
-        return np.full((1, 1) if rec.kind == "reduce" else vals[0].shape, np.nan)
-    out = np.asarray(rec.numpy(np, *vals), dtype=float)
-    return out.reshape(1, 1) if out.ndim == 0 else out
-
-
-_GENERIC = _generic
-
-
-def _mul(ev, node):
-    a, b = (ev.value(x) for x in node.args)
-    if isinstance(a, _Diag) and isinstance(b, _Diag):
-        return _Diag(a.vec * b.vec)            # diag(u) ⊙ diag(v) = diag(u ⊙ v)
-    if isinstance(a, _Diag) and b.shape == (1, 1):
-        return _Diag(a.vec * b[0, 0])
-    if isinstance(b, _Diag) and a.shape == (1, 1):
-        return _Diag(b.vec * a[0, 0])
-    return _generic(ev, node)
-
-
-def _matmul(ev, node):
-    a, b = (ev.value(x) for x in node.args)
-    if isinstance(a, _Diag) and isinstance(b, _Diag):
-        return _Diag(a.vec * b.vec)
-    if isinstance(a, _Diag):          # diag(u) @ B scales the rows of B
-        return a.vec[:, None] * b
-    if isinstance(b, _Diag):          # A @ diag(u) scales the columns of A
-        return a * b.vec[None, :]
-    return a @ b
-
-
-def _diag(ev, node):
-    a = ev.value(node.args[0])
-    r, c = node.args[0].shape
-    if c == 1 or r == 1:              # a vector (or scalar) becomes a diagonal matrix
-        return _Diag(_dense(a).reshape(-1))
-    if isinstance(a, _Diag):
-        return a.vec[:, None]
-    return ev.np.diagonal(a).copy()[:, None]
-
-
-def _through_diag(ev, node):
-    """neg, transpose, inverse, sum and trace of a lazy diagonal stay cheap."""
-    a = ev.value(node.args[0])
-    if isinstance(a, _Diag):
-        op = node.op
-        if op == "neg":
-            return _Diag(-a.vec)
-        if op == "T":
-            return a
-        if op == "inv":
-            return _Diag(1.0 / a.vec)
-        return ev.np.full((1, 1), a.vec.sum())          # sum, tr
-    return _generic(ev, node)
-
-
-_SPECIAL = {"mul": _mul, "matmul": _matmul, "diag": _diag, "neg": _through_diag,
-            "T": _through_diag, "inv": _through_diag, "sum": _through_diag,
-            "tr": _through_diag}
 
 
 def evaluate(expr, env: dict, sizes: dict | None = None):

@@ -22,6 +22,7 @@ from .errors import UnsupportedError
 from .rewrite import replace
 from .shaperules import mk
 from .simplify import present, simplify
+from .structure import strip_symmetric
 from .sizes import SCALAR
 from .trace import Part
 from .tree import Expr
@@ -44,11 +45,23 @@ class Forms:
     from_index: bool = False           # the matrix form was read back from the index form
     _index: object = None
 
+    structure: dict = field(default_factory=dict)   # round -> ("sym"|"diag", convention)
+
     def index(self, yshape):
-        """The index form (built on first use: it can be large)."""
+        """The index form (built on first use: it can be large), structured rounds
+        projected."""
         if self._index is None:
             from .tensor.translate import index_form
-            self._index = index_form(self.multilinear, yshape, self.rounds)
+            form = index_form(self.multilinear, yshape, self.rounds)
+            if self.structure:
+                from .structure import project_index
+                from .tensor.ir import Indices, simplify_terms
+                for role, (kind, conv) in self.structure.items():
+                    form = project_index(form, role, kind, conv)
+                ix = Indices()
+                ix.sizes = dict(form.sizes)
+                form = simplify_terms(form, ix)
+            self._index = form
         return self._index
 
 
@@ -56,6 +69,9 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     rb = q.rulebook
     rounds = [(v, q.shapes[v]) for v in names]
     f = Forms(rounds)
+    f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
+                   if v in q.structure}
+    sym = set(q.structure)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -75,6 +91,8 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         except UnsupportedError as e:
             f.why_not, J = e.message, None
             break
+        if r in f.structure:
+            J = _structured(J, eng.x, Y, *f.structure[r])
         f.parts.append(Part(eng, Y, J, how, "y" if r == 1 else f"g{_sub(r - 1)}"))
         if r < len(rounds):
             column = rank(q.expr.shape) == 0 and shape[1] == 1 and shape != SCALAR and \
@@ -84,6 +102,8 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     if J is not None:
         f.matrix_raw = J
         out = simplify(J, record, rb)
+        if sym:
+            out = simplify(strip_symmetric(out, sym), record, rb)
         if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
             out = simplify(mk("T", out), record, rb)
         f.matrix = present(out)
@@ -91,6 +111,14 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     if paper and (J is None or _machinery(f.matrix)):
         _from_index(f, q, rb)
     return f
+
+
+def _structured(J: Expr, x: Expr, y: Expr, kind: str, convention: str) -> Expr:
+    """The derivative by a symmetric or diagonal x from the unstructured one."""
+    from .structure import project_gradient, projector
+    if y.shape == SCALAR and J.shape == x.shape:           # a gradient, shaped like x
+        return project_gradient(J, x, kind, convention)
+    return mk("matmul", J, projector(x, kind, convention))
 
 
 def _machinery(e: Expr) -> bool:
@@ -123,11 +151,9 @@ def _from_index(f: Forms, q, rb) -> None:
 
 def _paper_shaped(yshape, rounds) -> bool:
     """Where the paper's (and the Cookbook's) conventions give a matrix: y and x scalars or
-    vectors at order 1, a scalar's gradient by a matrix, a scalar's Hessian by a vector."""
-    xs = [s for _, s in rounds]
-    if len(xs) == 1:
-        return rank(yshape) + rank(xs[0]) <= 2
-    return len(xs) == 2 and rank(yshape) == 0 and all(rank(s) <= 1 for s in xs)
+    vectors at order 1, a scalar's gradient by a matrix, a scalar's Hessian by a vector, any
+    order by scalars (which add no axes): at most two axes in all."""
+    return rank(yshape) + sum(rank(s) for _, s in rounds) <= 2
 
 
 def _merged(L: Expr | None, rb):

@@ -234,9 +234,9 @@ class _Builder:
             raise self.err("the rows of a matrix literal have different lengths", span,
                            label="ragged-literal",
                            hint="give every row as many entries: [a, b; c, d]")
-        # [a, b; c, d]: rows are transposed columns, stacked
-        return Expr("vcat", tuple(Expr("T", (Expr("vcat", tuple(r), None, None, span),),
-                                       None, None, span) for r in rows), None, None, span)
+        # [a, b; c, d]: rows (side by side, blocks as they are), stacked
+        return Expr("vcat", tuple(Expr("hcat", tuple(r), None, None, span) for r in rows),
+                    None, None, span)
 
 
 def left_end(node):

@@ -19,6 +19,7 @@ import itertools
 
 from .errors import InternalError, UnsupportedError
 from .ops import REGISTRY
+from .predicates import positive, symmetric
 from .rewrite import replace
 from .shaperules import mk
 from .sizes import SCALAR, _monomials, count
@@ -116,6 +117,10 @@ CONDITIONS = {
     "same_shape": lambda ctx, a, b: a.shape == b.shape,
     "transposed_shape": lambda ctx, a, b: tuple(a.shape) == tuple(b.shape)[::-1],
     "colvec_or_scalar": lambda ctx, a: a.shape[1] == 1,
+    "rowvec_or_scalar": lambda ctx, a: a.shape[0] == 1,
+    # kron(A, B) maps the rows of Y / the columns of Z factor by factor (vec convention swaps)
+    "kron_rows": lambda ctx, a, b, y: a.shape[0] == y.shape[0] and b.shape[0] == y.shape[1],
+    "kron_cols": lambda ctx, a, b, z: a.shape[1] == z.shape[1] and b.shape[1] == z.shape[0],
     "zero": lambda ctx, a: a.op == "zeros" or (a.op == "num" and a.value == 0),
     "number": lambda ctx, a: a.op == "num",
     "integer": lambda ctx, a: a.op == "num" and a.value.denominator == 1,
@@ -124,8 +129,10 @@ CONDITIONS = {
     "independent": lambda ctx, a: not ctx.depends(a),
     "linear": lambda ctx, a: ctx.linear(a),
     "coefficient": lambda ctx, a: not ctx.linear(a),
+    "symmetric": lambda ctx, a: symmetric(a),
+    "positive": lambda ctx, a: positive(a),
 }
-CONDITION_ARITY = {"same_shape": 2, "transposed_shape": 2}
+CONDITION_ARITY = {"same_shape": 2, "transposed_shape": 2, "kron_rows": 3, "kron_cols": 3}
 # which rule kinds a condition makes sense in (absent: every kind)
 CONDITION_KINDS = {"independent": {"differential"}, "linear": {"forward", "reverse"},
                    "coefficient": {"forward", "reverse"}}

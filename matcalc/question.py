@@ -43,17 +43,31 @@ class Question:
     mixed: bool = False          # wrt names successive rounds (∂²f/∂x∂y), not one variable
     dialect: str = DEFAULT
     notes: tuple = ()            # how the text was read, where a reader should know it
+    structure: Mapping = field(default_factory=dict)   # name -> "sym" | "diag"
+    sym: str = "sym"             # the gradient convention for a symmetric variable
+    vec: str = "row"             # Kronecker forms: row-major vec (C order) or column-major
 
     @classmethod
     def ask(cls, text: str, wrt: str | Sequence[str], shapes: Mapping | None = None,
             order: int = 1, layout: str = "numerator", rulebook=None, form: str = "auto",
-            mixed: bool = False, dialect: str | None = None) -> "Question":
+            mixed: bool = False, dialect: str | None = None, sym: str = "sym",
+            vec: str = "row") -> "Question":
         """Read `text` (in `dialect`: 'matcalc' or 'matrixcalculus') and `wrt` once."""
         from .reader import read, shapes_of_wrt
         from .rulebook import load
         if layout not in LAYOUTS:
             raise UsageError(f"layout must be 'numerator' or 'denominator', not {layout!r}",
                              label="bad-layout")
+        from .structure import CONVENTIONS, structures
+        if sym not in CONVENTIONS:
+            raise UsageError(f"sym must be one of {', '.join(CONVENTIONS)}, not {sym!r}",
+                             label="bad-sym", hint="sym: the gradient on symmetric matrices, "
+                                                   "(G + Gᵀ)/2; cookbook: G + Gᵀ − I ⊙ G")
+        from .colmajor import VEC_ORDERS
+        if vec not in VEC_ORDERS:
+            raise UsageError(f"vec must be 'row' or 'column', not {vec!r}", label="bad-vec",
+                             hint="row: vec stacks rows (C order, NumPy); column: stacks "
+                                  "columns (Magnus & Neudecker, the Matrix Cookbook)")
         if form not in FORMS:
             raise UsageError(f"form must be one of {', '.join(FORMS)}, not {form!r}",
                              label="bad-form")
@@ -72,7 +86,8 @@ class Question:
         return cls(text, reading.expr, tuple(names), MappingProxyType(var_shapes),
                    frozenset(declared), order, layout,
                    rulebook if rulebook is not None else load(), form, mixed,
-                   reading.dialect, reading.notes)
+                   reading.dialect, reading.notes,
+                   MappingProxyType(structures(declared)), sym, vec)
 
     @property
     def inferred(self) -> tuple:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from .errors import ShapeError
 from .normal_form import canon
-from .patterns import SIMPLIFY_CTX, Instantiator, RuleShapeError, matches
+from .sums import untransposed
+from .patterns import SIMPLIFY_CTX, Instantiator, RuleShapeError, count_expr, matches
 from .rewrite import bottom_up, fixpoint, innermost, postwalk
 from .rulebook import load
 from .shaperules import mk
@@ -56,7 +57,10 @@ def simplify(e: Expr, record: list | None = None, rulebook=None) -> Expr:
     step = _rule_step(rulebook if rulebook is not None else load(), record)
 
     def one_pass(t: Expr) -> Expr:
-        t = left_associate(t)
+        a = left_associate(t)
+        if a != t and record is not None:
+            record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
+        t = a
         out = innermost(t, step, {})
         assert out.shape == t.shape, "simplification changed a shape"
         return out
@@ -103,9 +107,62 @@ def left_associate(e: Expr) -> Expr:
     return bottom_up(e, children, build)
 
 
+def _untranspose_sum(s: Expr):
+    """(Σ tᵢ, number of ᵀ saved) with (Σ tᵢ)ᵀ = s, when every term of the sum s is a
+    transpose (xᵀ, c xᵀ, xᵀ / c, wᵀ Xᵀ, …); else None."""
+    saved = [0]
+
+    def un(t: Expr):
+        if t.op in ("add", "sub"):
+            a, b = un(t.args[0]), un(t.args[1])
+            return None if a is None or b is None else mk(t.op, a, b)
+        if t.op == "neg":
+            a = un(t.args[0])
+            return None if a is None else mk("neg", a)
+        if t.shape == SCALAR:
+            return t
+        if t.op == "mul" and t.args[0].shape == SCALAR:
+            a = un(t.args[1])
+            return None if a is None else mk("mul", t.args[0], a)
+        if t.op == "div" and t.args[1].shape == SCALAR:
+            a = un(t.args[0])
+            return None if a is None else mk("div", a, t.args[1])
+        got = untransposed(t)
+        if got is None or not got[1]:
+            return None
+        saved[0] += sum(1 for n in _chain(t, "matmul", []) if n.op == "T")
+        return got[0]
+
+    out = un(s)
+    return (out, saved[0]) if out is not None else None
+
+
+def _pull_transposes(m: Expr) -> Expr:
+    """`(aᵀ - bᵀ) X` → `(a - b)ᵀ X`: a sum of transposes inside a product, power or negation
+    (printed in parentheses anyway) as the transpose of a sum; a free-standing sum only when
+    that saves tokens (three ᵀ or more)."""
+    if m.op in ("add", "sub"):
+        got = _untranspose_sum(m)
+        return mk("T", got[0]) if got is not None and got[1] >= 3 else m
+    if m.op == "T" and m.args[0].op in ("add", "sub"):       # (aᵀ - bᵀ)ᵀ = a - b
+        got = _untranspose_sum(m.args[0])
+        return got[0] if got is not None else m
+    if m.op not in ("matmul", "mul", "neg", "pow", "div"):
+        return m
+    args = list(m.args)
+    for i, a in enumerate(args):
+        if a.op in ("add", "sub"):
+            got = _untranspose_sum(a)
+            if got is not None and got[1] >= 1:
+                args[i] = mk("T", got[0])
+    return m.rebuild(*args) if args != list(m.args) else m
+
+
 def present(e: Expr) -> Expr:
     """The printed form: a scalar factor of a product chain sits on its first factor,
-    so `(2 / N) aᵀ X` rather than `(2 / N) (aᵀ X)`.  Values are unchanged."""
+    so `(2 / N) aᵀ X` rather than `(2 / N) (aᵀ X)`; a sum of transposes in parentheses is
+    the transpose of a sum, `(X w - y)ᵀ X` rather than `(wᵀ Xᵀ - yᵀ) X`.  Values are
+    unchanged."""
     def attach(s: Expr, chain: Expr) -> Expr:
         rights = []
         while chain.op == "matmul":
@@ -125,6 +182,22 @@ def present(e: Expr) -> Expr:
             m = mk("matmul", Expr("ones", (), (r, 1)), mk("T", Expr("ones", (), (c, 1))))
         return m
 
-    return left_associate(postwalk(e, tidy))
+    out = left_associate(postwalk(e, tidy))
+    out = postwalk(out, _pull_transposes)
+    return postwalk(_pull_transposes(out), _spelled)
+
+
+def _spelled(m: Expr) -> Expr:
+    """`sum(u) / n` as mean(u) (n the number of entries of u); a negated product with the
+    sign on its first factor, `-(s ⊙ y)ᵀ X` rather than `-((s ⊙ y)ᵀ X)` (unary minus binds
+    tighter than a product, so the text reads back as this tree)."""
+    if m.op == "div" and m.args[0].op == "sum" and m.args[1] == count_expr(m.args[0].args[0].shape):
+        return mk("mean", m.args[0].args[0])
+    if m.op == "neg" and m.args[0].op in ("matmul", "mul", "div", "kron") and \
+            m.args[0].args[0].shape != SCALAR:
+        inner, first = m.args[0], m.args[0].args[0]
+        first = first.args[0] if first.op == "neg" else _spelled(mk("neg", first))
+        return inner.rebuild(first, *inner.args[1:])
+    return m
 
 

@@ -164,8 +164,36 @@ def size_names(dims) -> list:
 
 # -- declarations and formatting ---------------------------------------------------------------
 
+STRUCTURES = {"sym": "sym", "symmetric": "sym", "diag": "diag", "diagonal": "diag"}
+
+
+def decl_structure(decl):
+    """The structure a declaration states: 'n,n,sym' (or 'n,sym') is a symmetric matrix,
+    'n,n,diag' a diagonal one; None for any other declaration."""
+    if not isinstance(decl, str):
+        return None
+    last = decl.replace("×", ",").split(",")[-1].strip().lower()
+    return STRUCTURES.get(last)
+
+
+def _without_structure(decl):
+    """'n,n,sym' -> 'n,n'; 'n,sym' -> 'n,n' (a structured matrix is square)."""
+    parts = [p.strip() for p in decl.replace("×", ",").split(",")][:-1]
+    return ",".join(parts if len(parts) != 1 else parts * 2)
+
+
 def parse_decl(decl, name: str = "?"):
-    """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols)."""
+    """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols); 'n,n,sym' and
+    'n,n,diag' declare a square matrix (its structure: `decl_structure`)."""
+    if decl_structure(decl):
+        shape = parse_decl(_without_structure(decl), name)
+        if shape[0] != shape[1]:
+            raise ShapeError(f"{name} is declared {decl_structure(decl)}metric but "
+                             f"{format_shape(shape)}" if decl_structure(decl) == "sym" else
+                             f"{name} is declared diagonal but {format_shape(shape)}",
+                             hint="a symmetric or diagonal matrix is square: n,n,sym",
+                             label="bad-declaration")
+        return shape
     if isinstance(decl, (tuple, list)):
         parts = list(decl)
     elif not isinstance(decl, (str, int)) or isinstance(decl, bool):
@@ -241,10 +269,11 @@ def parse_shape_options(items) -> dict:
                              hint="write NAME:DIMS, e.g. --shape w:n --shape A:m,n "
                                   "--shape b:scalar", label="bad-declaration")
         shape = parse_decl(dims, name)
-        if name in shapes and shapes[name] != shape:
+        if name in shapes and parse_decl(shapes[name], name) != shape:
             raise ShapeError(f"--shape declares {name} twice, as {format_shape(shapes[name])} "
                              f"and {format_shape(shape)}", label="bad-declaration")
-        shapes[name] = shape
+        # a structured declaration keeps its word (the shape is its square matrix)
+        shapes[name] = dims if decl_structure(dims) else shape
     return shapes
 
 

@@ -2,23 +2,27 @@
 
 Owns: `Step`, `explain(derivation)`, `steps_text`, `steps_latex`.
 The four-step process of R-C2: intermediate variables u₁ … uₖ (innermost first), the partial
-of each with the id of the rule the engine used for that operator, the chain rule that
-combines them (the most specific of the paper's three that applies), the substitution back,
-then every simplification with its rule id.  Nothing here re-derives the answer by another
-route: partials are the same rules applied to one operator at a time.
+of each with the id of the rule that gives it, the chain rule that combines them (the most
+specific of the paper's three that applies) with its product written out and the u's
+substituted back, then that product simplified to the answer — one line per identity, the
+mechanical tidying folded into one line, nothing repeated or unchanged (`matcalc.replay`).
+Where the partials do not compose into a product of Jacobians (a matrix intermediate or
+variable), the engine's own route is shown instead: the differential, the sweep that reads
+the derivative off it, and its simplification.  Nothing re-derives the answer by a route
+the steps do not show: the partials are the same rules applied one operator at a time.
+Invariant: numbers count the steps (headers are not numbered); the last step is the result.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Engine, identify
-from .errors import MatcalcError
+from . import replay
+from .chain_steps import chain_of, uname
+from .printing.latex_doc import step_rows, tex_text
+from .shaperules import mk
 from .simplify import present, simplify
 from .sizes import SCALAR, format_shape
-from .tree import Expr
 
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-MAX_INTERMEDIATES = 40
 MAX_SIMPLIFY_STEPS = 120
 
 
@@ -29,147 +33,156 @@ class Step:
     latex: str | None = None
     rule: str | None = None
     source: str = ""
+    expr: object = None       # the expression the step arrives at (for LaTeX line breaking)
+    lhs: str = ""             # its left-hand side in LaTeX (`\frac{∂y}{∂x}`, or "" for `=`)
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+        return {k: v for k, v in self.__dict__.items()
+                if v not in (None, "") and k not in ("expr", "lhs")}
 
 
-def _latex(e: Expr) -> str:
-    try:
-        from .printing.latex import to_latex
-        return to_latex(e)
-    except Exception:
-        return "\\text{" + str(e).replace("\\", "") + "}"
-
-
-def _uname(i: int) -> str:
-    return "u" + str(i).translate(SUBSCRIPTS)
-
-
-def _ulatex(i: int) -> str:
-    return f"u_{{{i}}}"
+def _latex(e) -> str:
+    from .printing.latex import to_latex
+    return to_latex(e)
 
 
 def _cite(rule) -> str:
     if rule is None:
         return ""
-    parts = [rule.id]
-    if rule.name:
-        parts.append(rule.name)
-    if rule.cite():
-        parts.append(rule.cite())
+    parts = [rule.id] + ([rule.name] if rule.name else []) + ([rule.cite()] if rule.cite() else [])
     return "; ".join(parts)
 
 
-def _intermediates(engine: Engine, y: Expr) -> list:
-    out = []
-    seen = set()
-    for n in y.walk():
-        if n.op in ("var", "num") or not engine.depends(n) or n in seen:
-            continue
-        seen.add(n)
-        out.append(n)
-    return out
+def _d(y: str, x: str) -> tuple[str, str]:
+    from .printing.latex import latex_name
+    return f"∂{y}/∂{x}", f"\\frac{{\\partial {latex_name(y)}}}{{\\partial {latex_name(x)}}}"
 
 
-def _partial(rb, v: Expr, local: Expr) -> tuple[str, str]:
-    """∂local/∂v by the same rules, one operator at a time (text, latex)."""
-    eng = Engine(rb, v.value, v.shape)
-    L = eng.differential(local)
-    try:
-        J, _ = identify(eng, local, L)
-        J = present(simplify(J, None, rb))
-        return str(J), _latex(J)
-    except MatcalcError:
-        dL = present(simplify(L, None, rb)) if L is not None else None
-        return (f"(differential) d{v.value} ↦ {dL}", "d" + _latex(v) + " \\mapsto " +
-                (_latex(dL) if dL is not None else "0"))
+def _intermediate_steps(chain, yname) -> list:
+    steps = []
+    if chain.total > len(chain.inter):
+        steps.append(Step("note", f"{chain.total} intermediate variables: the first "
+                                  f"{len(chain.inter)} are shown"))
+    for i, it in enumerate(chain.inter, 1):
+        pieces = [f"{_d(p.u.value, p.v.value)[0]} = {p.text}" for p in it.partials]
+        ltx = [f"\\frac{{\\partial u_{{{i}}}}}{{\\partial {_latex(p.v)}}} = "
+               f"{_latex(present(p.jac)) if p.jac is not None else tex_text(p.text)}"
+               for p in it.partials]
+        rule = next((p.rule for p in it.partials if p.rule is not None), it.rule)
+        steps.append(Step("intermediate", f"{it.u.value} = {it.shown}   ({format_shape(it.u.shape)})"
+                          f"    " + ";  ".join(pieces),
+                          f"u_{{{i}}} &= {_latex(it.shown)} && " + ",\\quad ".join(ltx),
+                          rule.id if rule else None, _cite(rule)))
+    if chain.inter:
+        k = len(chain.inter)
+        steps.append(Step("note", f"{yname} = {uname(k)}", f"{yname} &= u_{{{k}}}"))
+    return steps
 
 
-def explain_one(part) -> list:
-    engine, y, raw, how, yname = part.engine, part.y, part.raw, part.how, part.label
-    steps: list[Step] = []
+def _law(rb, chain):
+    scalar = chain.x.shape == SCALAR and all(it.u.shape == SCALAR for it in chain.inter)
+    law_id = ("chain.single" if chain.single_path else "chain.total") if scalar else "chain.vector"
+    return law_id, rb.law(law_id)
+
+
+def _chain_step(rb, chain, yname) -> Step:
+    law_id, law = _law(rb, chain)
+    x = chain.x.value
+    text = f"{law['name']}: {law['statement']}"
+    latex = f"&\\text{{{law['name']}: }} {law['paper']}"
+    if chain.symbolic is not None and chain.single_path:
+        names = [it.u.value for it in reversed(chain.inter)] + [x]
+        factors = [p.jac for it in reversed(chain.inter) for p in it.partials]
+        text += f";  {_d(yname, x)[0]} = " + " · ".join(_d(a, b)[0] for a, b in
+                                                        zip(names, names[1:]))
+        text += " = " + " · ".join(f"({present(f)})" for f in factors)
+    elif chain.paths:
+        text += f"  (summed over every path);  {_d(yname, x)[0]} = " + " + ".join(
+            " · ".join(f"({present(p.jac)})" for p in path if str(p.jac) != "1") or "1"
+            for path in chain.paths)
+    else:
+        text += "  (with the total derivative: summed over every path)"
+    return Step("chain", text, latex, law_id, law.get("source", ""))
+
+
+def _simplify_steps(start, rb, prefix: str = "") -> tuple[list, object]:
+    """Lines from `start` to its simplified form (whole expressions), and that form."""
+    record: list = []
+    final = simplify(start, record, rb)
+    got = replay.lines(start, record, final)
+    steps = []
+    if got is None:                       # list the rewrites as recorded, without repeats
+        seen = set()
+        got = []
+        for rid, b, a in record:
+            if (b, a) in seen or str(b) == str(a):
+                continue
+            seen.add((b, a))
+            got.append(([rid], None, b, a))
+        for ids, _, b, a in got[:MAX_SIMPLIFY_STEPS]:
+            rule = rb.by_id.get(ids[0])
+            steps.append(Step("simplify", f"{b}  →  {a}", f"&\\quad {_latex(b)} \\;\\to\\; "
+                              f"{_latex(a)}", ids[0], _cite(rule) if rule else ids[0]))
+        if len(got) > MAX_SIMPLIFY_STEPS:
+            steps.append(Step("note", f"… {len(got) - MAX_SIMPLIFY_STEPS} more rewrites"))
+        return steps, final
+    for ids, state in got[:MAX_SIMPLIFY_STEPS]:
+        shown = present(state)
+        main = next((i for i in ids if i not in replay.MECHANICAL), None)
+        rule = rb.by_id.get(main) if main else None
+        source = _cite(rule) if rule else ", ".join(ids)
+        steps.append(Step("simplify", f"{prefix}= {shown}", None, main or ids[0], source,
+                          shown))
+    if len(got) > MAX_SIMPLIFY_STEPS:
+        steps.append(Step("note", f"… {len(got) - MAX_SIMPLIFY_STEPS} more lines"))
+    return steps, final
+
+
+def _same(a, b) -> bool:
+    from .readability import form_key
+    return form_key(a) == form_key(b)
+
+
+def explain_one(part, target, transpose: bool = False) -> list:
+    """The steps of one part: ∂(part.y)/∂x, arriving at `target` (transposed when the
+    part's result is the gradient as a column)."""
+    engine, rb = part.engine, part.engine.rb
     x = engine.x
-    inter = _intermediates(engine, y)
-    if len(inter) > MAX_INTERMEDIATES:
-        steps.append(Step("note", f"{len(inter)} intermediate variables: the first "
-                                  f"{MAX_INTERMEDIATES} are shown"))
-    names: dict[Expr, Expr] = {}
-    partial_texts, partial_latex = [], []
-    for i, n in enumerate(inter[:MAX_INTERMEDIATES], 1):
-        u = Expr("var", (), n.shape, _uname(i))
-        shown = n.rebuild(*[names.get(c, c) for c in n.args])
-        names[n] = u
-        rule = engine.used.get(n)
-        deps = []
-        for c in n.args:
-            v = names.get(c, c if c == x else None)
-            if v is not None and v not in deps:
-                deps.append(v)
-        pieces = []
-        latex_pieces = []
-        for v in deps:
-            text, ltx = _partial(engine.rb, v, shown)
-            pieces.append(f"∂{u.value}/∂{v.value} = {text}")
-            latex_pieces.append(f"\\frac{{\\partial {_ulatex(i)}}}{{\\partial {_latex(v)}}} = {ltx}")
-            partial_texts.append(text)
-            partial_latex.append(ltx)
-        steps.append(Step(
-            "intermediate",
-            f"{u.value} = {shown}   ({format_shape(n.shape)})    " + ";  ".join(pieces),
-            f"{_ulatex(i)} &= {_latex(shown)} && " + ",\\quad ".join(latex_pieces),
-            rule.id if rule else None, _cite(rule)))
-    if inter:
-        k = min(len(inter), MAX_INTERMEDIATES)
-        steps.append(Step("note", f"{yname} = {_uname(k)}", f"{yname} &= {_ulatex(k)}"))
-    steps.append(_chain_step(engine, y, inter, partial_texts, partial_latex))
-    L = engine.differential(y)
+    taken = part.y.free_vars()
+    yname = next(n for n in (part.label, "f", "F", "φ") if n not in taken)
+    chain = chain_of(part)
+    steps = _intermediate_steps(chain, yname)
+    steps.append(_chain_step(rb, chain, yname))
+    dtext, dtex = _d(yname, x.value)
+    if chain.product is not None:
+        start = mk("T", chain.product) if transpose else chain.product
+        final = simplify(start, None, rb)
+        if _same(present(final), present(target)):
+            what = f"({dtext})ᵀ" if transpose else dtext
+            steps.append(Step("substitute", f"substituting back: {what} = {start}",
+                              None, expr=start, lhs=f"\\left({dtex}\\right)^T"
+                              if transpose else dtex))
+            more, _ = _simplify_steps(start, rb)
+            return steps + more
+    L = engine.differential(part.y)
     if L is not None and len(str(L)) < 400:
-        steps.append(Step("differential", f"d{yname} = {L}",
-                          f"d{yname} &= {_latex(L)}"))
+        steps.append(Step("differential", f"d{yname} = {L}", f"d{yname} &= {_latex(L)}",
+                          expr=L, lhs=f"d{yname}"))
     rules_used = sorted({r.id for r, _ in engine.trace})
     how_text = {
-        "scalar": f"{x.value} is a scalar: ∂{yname}/∂{x.value} is the coefficient of "
-                  f"d{x.value} in d{yname}",
+        "scalar": f"{x.value} is a scalar: {dtext} is the coefficient of d{x.value} in "
+                  f"d{yname}",
         "forward": f"forward sweep: the Jacobian J of d{yname} = J d{x.value}, read off "
                    f"operator by operator (vector chain rule)",
         "reverse": f"reverse sweep: the gradient G of d{yname} = tr(Gᵀ d{x.value}), passed "
                    f"back operator by operator",
-    }[how]
-    if rules_used:
-        how_text += " — rules " + ", ".join(rules_used)
-    steps.append(Step("identify", how_text))
-    steps.append(Step("substitute", f"substituting back: ∂{yname}/∂{x.value} = {raw}",
-                      f"\\frac{{\\partial {yname}}}{{\\partial {_latex(x)}}} &= {_latex(raw)}"))
-    return steps
-
-
-def _chain_step(engine: Engine, y: Expr, inter: list, partial_texts: list,
-                partial_latex: list) -> Step:
-    rb = engine.rb
-    x = engine.x
-    all_scalar = x.shape == SCALAR and all(n.shape == SCALAR for n in inter)
-    single_path = all(sum(1 for c in set(n.args) if engine.depends(c)) <= 1 for n in inter)
-    law_id = "chain.vector"
-    if all_scalar:
-        law_id = "chain.single" if single_path else "chain.total"
-    law = rb.law(law_id)
-    text = f"{law['name']}: {law['statement']}"
-    latex = f"&\\text{{{law['name']}: }} {law['paper']}"
-    if single_path and partial_texts and len(partial_texts) == len(inter) and \
-            not any(t.startswith("(differential)") for t in partial_texts):
-        k = len(inter)
-        names = [_uname(i) for i in range(k, 0, -1)] + [x.value]
-        chain = " · ".join(f"∂{a}/∂{b}" for a, b in zip(names, names[1:]))
-        text += f";  ∂y/∂{x.value} = {chain} = " + \
-            " · ".join(f"({t})" for t in reversed(partial_texts))
-        latex += " \\\\\n\\frac{\\partial y}{\\partial " + _latex(x) + "} &= " + \
-            " \\cdot ".join(f"\\left({t}\\right)" for t in reversed(partial_latex))
-    elif law_id == "chain.total":
-        text += "  (summed over every path from x to y)"
-    else:
-        text += "  (with the total derivative: summed over every path)"
-    return Step("chain", text, latex, law_id, law.get("source", ""))
+    }[part.how]
+    steps.append(Step("identify", how_text + (" — rules " + ", ".join(rules_used)
+                                              if rules_used else "")))
+    steps.append(Step("substitute", f"substituting back: {dtext} = {part.raw}", None,
+                      expr=part.raw, lhs=dtex))
+    more, _ = _simplify_steps(part.raw, rb)
+    return steps + more
 
 
 def explain(d) -> list:
@@ -177,30 +190,23 @@ def explain(d) -> list:
     rb, trace = d.question.rulebook, d.trace
     if d.order == 2:
         (first,), (second,) = trace.rounds
-        steps.append(Step("header", f"first derivative (the gradient, as a column) by "
-                                    f"{d.wrt[0]}"))
-        steps += explain_one(first)
-        steps.append(Step("header", f"second derivative: differentiate g = {first.raw} by "
-                                    f"{d.wrt[0]}"))
-        steps += explain_one(second)
+        x = d.wrt[0]
+        steps.append(Step("header", f"the gradient g = ∇{x} y = (∂y/∂{x})ᵀ, a column"))
+        column = d.var_shapes[x][1] == 1 and d.var_shapes[x] != SCALAR
+        steps += explain_one(first, first.raw, transpose=column)
+        steps.append(Step("header", f"the Hessian H = ∂g/∂{x} = ∂²y/∂{x}²: the Jacobian of "
+                                    f"the gradient, g = {present(first.raw)}"))
+        steps += explain_one(second, d.result)
     elif len(d.wrt) == 1:
-        steps += explain_one(trace.rounds[0][0])
+        part = trace.rounds[0][0]
+        target = simplify(part.raw, None, rb)
+        steps += explain_one(part, target)
     else:
         for part in trace.rounds[0]:
             steps.append(Step("header", f"by {part.engine.x.value}"))
-            steps += explain_one(part)
+            steps += explain_one(part, simplify(part.raw, None, rb))
         steps.append(Step("header", f"the Jacobian by ({', '.join(d.wrt)}) puts these side "
                                     f"by side (R-J4)", rule=None, source="R-J1, R-J4"))
-    record = trace.simplifications
-    for rule_id, before, after in record[:MAX_SIMPLIFY_STEPS]:
-        rule = rb.by_id.get(rule_id)
-        label = rule_id if rule is None else _cite(rule)
-        steps.append(Step("simplify", f"{before}  →  {after}",
-                          f"&\\quad {_latex(before)} \\;\\to\\; {_latex(after)}",
-                          rule_id, label))
-    if len(record) > MAX_SIMPLIFY_STEPS:
-        steps.append(Step("note", f"… {len(record) - MAX_SIMPLIFY_STEPS} more "
-                                  f"simplification steps"))
     said = set()
     for rid in sorted(trace.rules_used()):
         rule = rb.by_id.get(rid)
@@ -212,43 +218,37 @@ def explain(d) -> list:
         steps.append(Step("layout", "denominator layout: the transpose of the numerator-layout "
                                     "Jacobian"))
     steps.append(Step("result", f"∂/∂{','.join(d.wrt)} = {d.result}   "
-                                f"({d.shape_text}, {d.layout} layout)",
-                      f"&= {_latex(d.result)}"))
+                                f"({d.shape_text}{layout_note(d)})",
+                      f"&= {_latex(d.result)}", expr=d.result))
     return steps
 
 
+def layout_note(d) -> str:
+    """`, numerator layout` only where the layout changes the answer (a vector by a scalar
+    or a vector, a scalar by a vector); a scalar by a scalar or by a matrix has one form."""
+    from .conventions import is_vector_case
+    xs = [d.var_shapes[w] for w in d.wrt]
+    if not is_vector_case(d.expr.shape, xs) or d.order != 1 or \
+            all(s == SCALAR for s in [d.expr.shape, *xs]):
+        return ""
+    return f", {d.layout} layout"
+
+
 def steps_text(steps: list) -> str:
-    lines = []
-    for i, s in enumerate(steps, 1):
+    lines, i = [], 0
+    for s in steps:
         tag = f"  [{s.source or s.rule}]" if (s.source or s.rule) else ""
         if s.kind == "header":
             lines.append(f"— {s.text}")
         else:
+            i += 1
             lines.append(f"{i:>3}. {s.text}{tag}")
     return "\n".join(lines)
 
 
-_ASCII = str.maketrans({"∂": "d", "ᵀ": "'", "⊙": "*", "·": ".", "→": "->", "σ": "sigma",
-                        "𝟏": "1", "𝟎": "0", "—": "-", "…": "...", "≠": "!=", "≤": "<=",
-                        "⁻": "-", "¹": "1", "²": "^2", "³": "^3", "×": "x", "⊘": "/",
-                        "Σ": "sum", "ᵢ": "_i", "ₖ": "_k", "ₙ": "_n", "‖": "||", "⊗": "(x)"})
-
-
-def _tex_text(s: str) -> str:
-    """Plain text for \\text{…}: ASCII only, LaTeX specials escaped."""
-    s = s.translate(_ASCII).translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
-    s = "".join(ch for ch in s if ord(ch) < 128)
-    for a, b in (("\\", ""), ("&", "and"), ("%", "pct"), ("#", "no."), ("_", "\\_"),
-                 ("$", ""), ("{", "("), ("}", ")"), ("^", "\\^{}"), ("~", "-")):
-        s = s.replace(a, b)
-    return s
-
-
 def steps_latex(steps: list) -> str:
+    """The steps as one amsmath `align*` (long lines broken at sums)."""
     rows = []
     for s in steps:
-        if s.latex:
-            rows.append(s.latex)
-        elif s.kind in ("identify", "note", "header", "layout"):
-            rows.append(f"&\\text{{{_tex_text(s.text)[:200]}}}")
+        rows += step_rows(s)
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"

@@ -1,7 +1,7 @@
-"""Code export (matcalc.codegen): the exported module, executed, computes what the closed form
-computes — value against the evaluator, derivative against `Derivation.lambdify()` — for every
-rule example, every worked example of the paper and the acceptance problems; plus the promises
-about its shape: shared subexpressions once, no dense diagonal, negation on the small side."""
+"""Code export (matcalc.codegen): the cases (rule examples, the paper's worked examples, the
+acceptance problems) that tests/test_exports.py runs through every backend against
+`Derivation.lambdify()`; the self-test of the acceptance problems; and the promises about the
+code's shape: shared subexpressions once, no dense diagonal, negation on the small side."""
 from __future__ import annotations
 
 import numpy as np
@@ -87,13 +87,6 @@ def assert_matches(d, env, value, deriv, rtol=1e-10, atol=1e-12):
                                rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("expr,wrt,shapes,order,layout", _param(ALL))
-def test_numpy_export_matches_lambdify(expr, wrt, shapes, order, layout):
-    d, _, fn, env, args = run_export(expr, wrt, shapes, order, layout)
-    value, deriv = fn(*args)
-    assert_matches(d, env, value, deriv)
-
-
 @pytest.mark.parametrize("expr,wrt,shapes,order,layout", _param(ACCEPTANCE))
 def test_with_check_runs_and_passes(expr, wrt, shapes, order, layout):
     d, ns, _, env, args = run_export(expr, wrt, shapes, order, layout, with_check=True)
@@ -112,18 +105,6 @@ def test_check_function_catches_a_wrong_gradient():
     ns = load_module(src)
     env = inputs(d)
     assert ns["check_f_and_grad"](*[env[a] for a in _arguments(d)]) > 1e-4
-
-
-@pytest.mark.parametrize("backend,module", [("pytorch", "torch"), ("jax", "jax")])
-@pytest.mark.parametrize("expr,wrt,shapes,order,layout", _param(RULE_CASES[::3] + ACCEPTANCE))
-def test_other_backends_match_lambdify(backend, module, expr, wrt, shapes, order, layout):
-    pytest.importorskip(module, reason=f"{module} is not installed (optional backend)")
-    if module == "jax":
-        import jax
-        jax.config.update("jax_enable_x64", True)
-    d, _, fn, env, args = run_export(expr, wrt, shapes, order, layout, backend=backend)
-    value, deriv = fn(*args)
-    assert_matches(d, env, np.asarray(value), np.asarray(deriv), rtol=1e-9, atol=1e-10)
 
 
 # -- the shape of the code -------------------------------------------------------------------
@@ -159,7 +140,7 @@ def test_code_shape(expr, wrt, shapes, order, present, absent):
     ("x' @ (A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "", "A + B"),
     ("sum((A - B) @ x)", "A", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "B @ x", "A - B"),
     # a scalar factor of the matrix scales the product: 2 (xᵀ A), not (2 A) x
-    ("x' @ (2*A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "2 * (x @ A)", "2 * A"),
+    ("x' @ (2*A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "2.0 * (x @ A)", "2.0 * A"),
     # a chain takes the vector first: A (B x), never (A B) x
     # (Python's @ is left-associative: `np.ones(n) @ A @ B` takes the vector first too)
     ("sum(A @ B @ x)", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "A @ (B @ x)", "(A @ B)"),
@@ -183,7 +164,7 @@ def test_matrix_products_take_the_vector_first(expr, wrt, shapes, order, present
 
 def test_common_subexpressions_are_computed_once():
     body = _body(export(matcalc.derive(LOGREG_EXPR, "w", shapes=LOGREG, order=2)))
-    assert body.count("np.exp(") == 1, body
+    assert body.count("np.logaddexp(") == 1 and "np.exp(" not in body, body   # stable log
     assert body.count("X @ w") == 1, body
 
 

@@ -208,3 +208,29 @@ def test_unsafe_variable_names_never_become_symbol_names():
     assert safe_name("x1", "v0") == "x1"
     assert safe_name("lambda", "v0") == "v0"
     assert safe_name("__import__('os')", "v0") == "v0"
+
+
+# -- a removable 0/0 is its limit (issue 11, item 7) ----------------------------------------
+
+@pytest.mark.parametrize("text,wrt,shape", [
+    ("norm(relu(x))", "x", (3,)), ("sqrt(relu(a))", "a", ()), ("norm(relu(X))", "X", (3, 2))])
+def test_removable_zero_over_zero_is_the_limit(text, wrt, shape):
+    # every entry negative: the function is 0 near the point, so is its derivative; the
+    # closed form is (x ⊙ step(x))ᵀ / norm(max(0, x)) = 0/0 there
+    from matcalc.codegen import export
+    from tests.test_exports import BACKENDS, load_module
+    d = matcalc.derive(text, wrt, shapes={"x": "n", "X": "n,m"})
+    point = -np.ones(shape) if shape else -1.0
+    got = d.lambdify()(**{wrt: point})
+    assert np.all(np.asarray(got) == 0.0), got
+    for backend in [b for b, reason in BACKENDS.items() if reason is None]:
+        src = export(d, backend)
+        assert "_div0(" in src
+        value, grad = load_module(src)["f_and_grad"](point)
+        assert np.all(np.asarray(grad) == 0.0), (backend, grad)
+
+
+def test_a_real_pole_is_not_hidden():
+    d = matcalc.derive("1 / x", "x")
+    with np.errstate(all="ignore"):
+        assert not np.isfinite(d.lambdify()(x=0.0))

@@ -143,7 +143,7 @@ def test_grouping_matches_the_text_printer():
     # kron prints as a call (an atom); an element-wise chain left of a product is grouped
     shapes = {"u": "m", "v": "m", "x": "n"}
     assert to_latex(matcalc.parse("u ⊙ v xᵀ", shapes)) == \
-        r"\left(\mathbf{u} \otimes \mathbf{v}\right) \mathbf{x}^T"
+        r"\left(\mathbf{u} \odot \mathbf{v}\right) \mathbf{x}^T"
     assert to_latex(matcalc.parse("diag(u) kron(I, xᵀ)", shapes)) == \
         r"\operatorname{diag}\left(\mathbf{u}\right) \operatorname{kron}\left(I, \mathbf{x}^T\right)"
 

@@ -219,3 +219,15 @@ def test_differential_prints_dx_for_a_variable():
 
 def test_enough_cases():
     assert len(CASES) >= 60
+
+
+def test_block_literal_rows_keep_their_blocks():
+    """[A, 2A; A, A] is the 2n×2m block matrix (its rows were once read as transposed
+    columns, which transposed every block: a wrong value with no error)."""
+    import numpy as np
+    from matcalc.evaluate import evaluate
+    e = matcalc.parse("[A, 2*A; B, A]", {"A": "n,m", "B": "n,m"})
+    assert e.shape == ("n+n", "m+m") or str(e.shape) == str(("n+n", "m+m"))
+    A, B = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    got = evaluate(e, {"A": A, "B": B})
+    np.testing.assert_array_equal(got, np.block([[A, 2 * A], [B, A]]))

@@ -47,7 +47,7 @@ def derived(rule_id: str, i: int):
     """The derivation of a rule's i-th example (shared with test_rule_overlaps)."""
     ex = RB.get(rule_id).examples[i]
     return matcalc.derive(ex["expr"], ex["wrt"], shapes=ex.get("shapes"),
-                          order=ex.get("order", 1))
+                          order=ex.get("order", 1), form=ex.get("form", "auto"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -151,7 +151,7 @@ def test_every_example_has_the_fields_of_its_kind():
     for rid, i, ex in EXAMPLES:
         want = {"before", "after"} if RB.get(rid).kind == "simplify" else \
             {"expr", "wrt", "expect"}
-        allowed = want | {"shapes", "order", "printed"}
+        allowed = want | {"shapes", "order", "printed", "form"}
         assert want <= set(ex) <= allowed, f"{rid}[{i}]: {sorted(ex)}; a " \
             f"{RB.get(rid).kind} example has {sorted(want)} (and shapes)"
 

@@ -125,7 +125,7 @@ def test_latex_document_compiles():
 @pytest.mark.parametrize("expr,shapes,fragments", [
     ("x'", {"x": "n"}, ['class="b">x</mi>', '<mi mathvariant="normal">T</mi>']),
     ("inv(X)'", {"X": "n,n"}, ["<msup><mrow><mo", "<mn>1</mn>"]),
-    ("w ⊙ x / 2", {"w": "n", "x": "n"}, ["<mo>⊗</mo>", "<mfrac>"]),
+    ("w ⊙ x / 2", {"w": "n", "x": "n"}, ["<mo>⊙</mo>", "<mfrac>"]),   # ⊙ in every output
     ("w ⊘ x", {"w": "n", "x": "n"}, ["<mo>⊘</mo>"]),
     ("norm(x) + sigmoid(b)", {"x": "n"}, ["‖", "<mi>σ</mi>"]),
     ("W1 @ x_i", {"W1": "m,n", "x_i": "n"}, ["<msub><mi>W</mi><mn>1</mn></msub>",

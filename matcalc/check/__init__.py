@@ -71,7 +71,7 @@ class CheckReport:
 
 def check_derivative(expr, result, wrt, var_shapes: dict, *, order=1, layout="numerator",
                      methods=("exact", "numeric"), sizes: dict | None = None,
-                     seed: int = 0, mixed: bool = False) -> CheckReport:
+                     seed: int = 0, mixed: bool = False, vec: str = "row") -> CheckReport:
     """Verify that `result` is the derivative of `expr` by `wrt` (§3 convention).
 
     `expr`/`result` are typed trees (or text, parsed with `var_shapes`); `sizes` overrides the
@@ -80,7 +80,7 @@ def check_derivative(expr, result, wrt, var_shapes: dict, *, order=1, layout="nu
     from .exact import run_exact
     from .numeric import run_numeric
     from .problem import Problem
-    problem = Problem(expr, result, wrt, var_shapes, order, layout, mixed)
+    problem = Problem(expr, result, wrt, var_shapes, order, layout, mixed, vec)
     runners = {"exact": run_exact, "numeric": run_numeric}
     unknown = [m for m in methods if m not in runners]
     if unknown:

@@ -13,12 +13,13 @@ import contextlib
 import math
 import time
 
+from ..errors import CheckError
 from ..sympy_bridge import entry_symbols, to_sympy_explicit
 from ..tensor.arrays import SympyLike
 from .numeric import orientation
 from . import MethodResult
 from .problem import (EXACT_POINTS, EXACT_SIZES, EXACT_TIME_LIMIT, MAX_EXACT_ENTRIES,
-                      PROOF_BUDGET, _fraction, method_setup, sample_points)
+                      PROOF_BUDGET, _fraction, domain_sizes, method_setup, sample_points)
 
 
 class _Timeout(Exception):
@@ -62,6 +63,13 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
     import sympy as sp
     sizes, S, T, full, done = method_setup("exact", problem, EXACT_SIZES, user_sizes)
 
+    # sizes where the input has points inside its domain (the comparison may need them)
+    try:
+        domain_sizes(problem, sizes, user_sizes, np.random.default_rng(seed), 1, 1e-9, True)
+        S, T, full = problem.at(sizes)
+    except CheckError:
+        pass                  # none anywhere: a symbolic proof may still need no point
+    problem.strategy, assumed_sizes = "plain", problem.assumed
     entries = math.prod(full)
     if entries > MAX_EXACT_ENTRIES:
         return done(None, None, f"{entries} entries is more than the exact method expands "
@@ -70,7 +78,7 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
         with _time_limit(EXACT_TIME_LIMIT):
             symbols = entry_symbols(problem.shapes, sizes)
             Y = to_sympy_explicit(problem.expr, sizes, symbols)
-            if problem.form is not None or problem.mixed:
+            if problem.form is not None or problem.mixed or problem.vec == "column":
                 arr = problem.closed_array(
                     lambda e: to_sympy_explicit(e, sizes, symbols), sizes, SympyLike(), S, T)
                 closed = list(arr.reshape(-1))
@@ -90,6 +98,7 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
                 wrt = [s for name in names for s in symbols[name]]
                 derivs = [_tidy(sp, sp.diff(y, t)) for y in derivs for t in wrt]
             rng = np.random.default_rng(seed)
+            problem.assumed_sizes = assumed_sizes if "sizes" in assumed_sizes else ""
             return _compare(sp, problem, sizes, symbols, derivs, closed, full, rng, done)
     except _Timeout:
         return done(None, None, f"SymPy took longer than {EXACT_TIME_LIMIT:.0f} s; "
@@ -146,9 +155,10 @@ def _compare(sp, problem, sizes, symbols, derivs, closed, full, rng, done):
         else:
             at_points += 1
     parts = [f"{_entries(proved)} proved equal symbolically" if proved else "",
-             f"{_entries(at_points)} checked at {len(points)} random rational points"
-             if at_points else ""]
-    return done(True, worst, ", ".join(p for p in parts if p))
+             f"{_entries(at_points)} not proved, only sampled at {len(points)} rational "
+             f"points (equal there)" if at_points else "", problem.assumed,
+             problem.assumed_sizes]
+    return done(True, worst, "; ".join(p for p in parts if p))
 
 
 def _entries(k: int) -> str:

@@ -15,7 +15,7 @@ from ..errors import ShapeError
 from ..evaluate import Evaluator
 from ..tensor.arrays import NumpyLike
 from . import MethodResult
-from .problem import KINK_MARGIN, NUMERIC_POINTS, NUMERIC_SIZES, method_setup, sample_points
+from .problem import KINK_MARGIN, NUMERIC_POINTS, NUMERIC_SIZES, domain_sizes, method_setup
 
 
 def run_numeric(problem, user_sizes, seed) -> MethodResult:
@@ -26,7 +26,8 @@ def run_numeric(problem, user_sizes, seed) -> MethodResult:
     multilinear = problem.order > 2 or problem.mixed
     tol = 1e-5 if problem.order == 1 else 1e-4
     worst, skipped = 0.0, 0
-    points = sample_points(problem, sizes, rng, NUMERIC_POINTS, KINK_MARGIN)
+    _, points = domain_sizes(problem, sizes, user_sizes, rng, NUMERIC_POINTS, KINK_MARGIN)
+    S, T, full = problem.at(sizes)
     for env in points:
         ev = Evaluator(env, sizes)
         with np.errstate(all="ignore"):
@@ -50,7 +51,8 @@ def run_numeric(problem, user_sizes, seed) -> MethodResult:
                                 "or ill-conditioned there)")
     verdict = worst <= tol
     note = f"worst relative error {worst:.1e} at {len(points) - skipped} random points" + \
-        ("" if verdict else f" (tolerance {tol:.0e})")
+        ("" if verdict else f" (tolerance {tol:.0e})") + \
+        (f"; {problem.assumed}" if problem.assumed else "")
     return done(verdict, worst, note)
 
 
@@ -98,17 +100,25 @@ def _difference_error(problem, env, sizes, S, J, rng) -> float:
             # change between two steps bounds what they can tell apart
             noise = float(np.max(np.abs(central(h / 4) - got), initial=0.0))
     else:
-        h = 1e-4
-        dirs = np.eye(N) if N <= 30 else rng.standard_normal((8, N))
-        pairs = [(a, b) for a in range(len(dirs)) for b in range(len(dirs))] if N <= 30 \
+        # the mixed central difference at h and h/2, Richardson-extrapolated (error O(h⁴));
+        # its rounding error, about 6 eps |f| / h², is subtracted before comparing (it is
+        # what failed a right Hessian of the logistic loss at 1.3e-4 with h = 1e-4 unextrapolated)
+        h = 1e-3
+        dirs = np.eye(N) if N <= 20 else rng.standard_normal((8, N))
+        pairs = [(a, b) for a in range(len(dirs)) for b in range(len(dirs))] if N <= 20 \
             else [(a, (a + 1) % len(dirs)) for a in range(len(dirs))]
+
+        def second(a, b, step):
+            u, v = step * dirs[a], step * dirs[b]
+            return (f(flat0 + u + v) - f(flat0 + u - v) - f(flat0 - u + v)
+                    + f(flat0 - u - v)) / (4 * step * step)
         got, want = [], []
         for a, b in pairs:
-            u, v = h * dirs[a], h * dirs[b]
-            got.append((f(flat0 + u + v) - f(flat0 + u - v) - f(flat0 - u + v)
-                        + f(flat0 - u - v)) / (4 * h * h))
+            got.append((4 * second(a, b, h / 2) - second(a, b, h)) / 3)
             want.append(np.einsum("sij,i,j->s", Jm, dirs[a], dirs[b]))
         got, want = np.stack(got, -1), np.stack(want, -1)
+        noise = 64 * np.finfo(float).eps * max(1.0, float(np.max(np.abs(f(flat0)),
+                                                                 initial=0.0))) / h ** 2
     if not np.all(np.isfinite(got)) or np.max(np.abs(got), initial=0.0) > 1e150:
         return None
     scale = max(np.max(np.abs(got), initial=0.0), np.max(np.abs(want), initial=0.0))
@@ -118,8 +128,10 @@ def _difference_error(problem, env, sizes, S, J, rng) -> float:
     diff = np.max(np.abs(got - want), initial=0.0)
     if not np.isfinite(diff):
         return math.inf
-    if noise and (diff <= 10 * noise or
-                  noise > 1e-3 * max(np.max(np.abs(got), initial=0.0), 1e-300)):
+    if problem.order == 2:
+        diff = max(0.0, diff - noise)         # rounding, not a disagreement
+    elif noise and (diff <= 10 * noise or
+                    noise > 1e-3 * max(np.max(np.abs(got), initial=0.0), 1e-300)):
         return None          # inconclusive here: the differences have not converged
     return float(diff / scale) if scale > 1e-12 else float(diff)
 

@@ -1,7 +1,9 @@
 """What a check is about, at concrete sizes: the problem, its sizes, and sample points
 inside the domain of the input (where a method evaluates it).
 
-Owns: `Problem`, `assign_sizes`, `sample_points`, `method_setup`, the default sizes.
+Owns: `Problem`, `assign_sizes`, `sample_points` (widening to positive entries, then
+symmetric positive definite matrices, the assumption recorded), `domain_sizes` (other size
+assignments where the assigned ones have no point), `method_setup`, the default sizes.
 Invariant: a sample point keeps every kink, pole and domain edge of input and closed form at
 least `margin` away and every inverted matrix well conditioned; where none can be found the
 check raises CheckError("no-domain") rather than pass.
@@ -32,7 +34,7 @@ KINK_MARGIN = 1e-3            # |argument| of step/max/abs/sign/log/… at a num
 class Problem:
     """What is checked: input, closed form, variables and conventions, at symbolic sizes."""
 
-    def __init__(self, expr, result, wrt, var_shapes, order, layout, mixed=False):
+    def __init__(self, expr, result, wrt, var_shapes, order, layout, mixed=False, vec="row"):
         from ..api import parse
         declared = {k: parse_decl(v, k) for k, v in (var_shapes or {}).items()}
         self.expr = parse(expr, declared) if isinstance(expr, str) else expr
@@ -40,7 +42,7 @@ class Problem:
         self.form = result if hasattr(result, "terms") else None
         self.result = parse(result, declared) if isinstance(result, str) else \
             (None if self.form is not None else result)
-        self.mixed = mixed
+        self.mixed, self.vec = mixed, vec
         self.names = [wrt] if isinstance(wrt, str) else list(wrt)
         self.order, self.layout = int(order), layout
         if self.order < 1 or layout not in ("numerator", "denominator"):
@@ -72,6 +74,8 @@ class Problem:
             for n in nodes)
         self.dominant = {v for v, (r, c) in self.shapes.items() if r == c and r != 1} \
             if "invertible" in domains else set()
+        self.strategy, self.assumed = "plain", ""   # how sample points were found (the note)
+        self.assumed_sizes = ""
 
     @property
     def rounds(self) -> list:
@@ -97,7 +101,7 @@ class Problem:
         from ..conventions import to_array
         if self.mixed:                        # ∂²f/∂x∂y: the matrix form reshaped, C order
             return np_like.reshape(value_of(self.result), S + T)
-        return to_array(value_of(self.result), S, T, self.order, self.layout)
+        return to_array(value_of(self.result), S, T, self.order, self.layout, self.vec)
 
 
 def assign_sizes(names, defaults: dict, user: dict | None) -> dict:
@@ -122,30 +126,32 @@ def assign_sizes(names, defaults: dict, user: dict | None) -> dict:
 
 # -- sampling ---------------------------------------------------------------------------------
 
+# how the sampler widens its search when plain random points leave the domain; each after
+# the first is an assumption the report states
+STRATEGIES = (("plain", ""), ("positive", "entries sampled positive"),
+              ("spd", "square matrices sampled symmetric positive definite"))
+
+
 def sample_points(problem, sizes, rng, count, margin, rational=False):
     """`count` points {var: 2-D array} where input and closed form are finite and every
-    kink / pole / domain edge is at least `margin` away.  Rational points are returned as
-    float arrays of small-denominator fractions (exact in SymPy via `Fraction(float)`)."""
+    kink / pole / domain edge is at least `margin` away.  Plain random points first (positive
+    ones if an operator's domain asks for it), then positive entries, then symmetric positive
+    definite square matrices (logdet(Xᵀ A X) needs A so); `problem.assumed` records the
+    assumption made.  Rational points are returned as float arrays of small-denominator
+    fractions (exact in SymPy via `Fraction(float)`)."""
     import numpy as np
     points, tries = [], 0
+    per = 20 * count
     while len(points) < count:
         tries += 1
-        if tries > 60 * count:
+        if tries > per * len(STRATEGIES):
             raise CheckError("could not find sample points inside the domain of the expression",
                              hint="the input may be undefined almost everywhere (e.g. log of "
                                   "a negative quantity)", label="no-domain")
-        positive = problem.positive or tries > 20 * count
-        env = {}
-        for name, shape in problem.shapes.items():
-            r, c = resolve_shape(shape, sizes)
-            a = rng.uniform(0.5, 1.5, (r, c))
-            if not positive:
-                a *= rng.choice([-1.0, 1.0], (r, c))
-            if name in problem.dominant:      # strictly dominant, positive diagonal: det > 0
-                a[np.diag_indices(r)] = np.abs(a).sum(axis=1) + rng.uniform(0.5, 1.5, r)
-            if rational:
-                a = np.vectorize(lambda v: float(_fraction(v)))(a)
-            env[name] = a
+        strategy, assumption = STRATEGIES[min((tries - 1) // per, len(STRATEGIES) - 1)]
+        if points and strategy != problem.strategy:
+            strategy = problem.strategy          # every point of a method alike
+        env = _draw(problem, sizes, rng, strategy, rational)
         with np.errstate(all="ignore"):
             ev = Evaluator(env, sizes)
             ev_result = Evaluator(env, sizes)
@@ -160,7 +166,53 @@ def sample_points(problem, sizes, rng, count, margin, rational=False):
         conditioned = max(ev.cond, ev_result.cond) < 1e6
         if all(np.all(np.isfinite(v)) for v in values) and ev.margin > margin and conditioned:
             points.append(env)
+            problem.strategy = strategy
+            stated = strategy == "spd" or (strategy == "positive" and not problem.positive)
+            problem.assumed = dict(STRATEGIES)[strategy] if stated else ""
     return points
+
+
+def _draw(problem, sizes, rng, strategy, rational):
+    import numpy as np
+    env = {}
+    positive = problem.positive or strategy != "plain"
+    for name, shape in problem.shapes.items():
+        r, c = resolve_shape(shape, sizes)
+        a = rng.uniform(0.5, 1.5, (r, c))
+        if not positive:
+            a *= rng.choice([-1.0, 1.0], (r, c))
+        if strategy == "spd" and r == c and r != 1:
+            b = rng.uniform(-1.0, 1.0, (r, r))
+            a = b @ b.T / r + np.eye(r)
+        elif name in problem.dominant:    # strictly dominant, positive diagonal: det > 0
+            a[np.diag_indices(r)] = np.abs(a).sum(axis=1) + rng.uniform(0.5, 1.5, r)
+        if rational:
+            a = np.vectorize(lambda v: float(_fraction(v)))(a)
+        env[name] = a
+    return env
+
+
+def domain_sizes(problem, sizes: dict, user_sizes, rng, count, margin, rational=False):
+    """(sizes, points): the assigned sizes if the input has sample points there, else the
+    same size values permuted among the names (Xᵀ A X with X m×n is singular unless m ≥ n);
+    `sizes` is updated in place.  Raises the CheckError of the assigned sizes if none has."""
+    import itertools
+    names = [k for k in sizes if not user_sizes or k not in user_sizes]
+    first = None
+    for perm in itertools.islice(itertools.permutations([sizes[k] for k in names]), 24):
+        trial = dict(sizes, **dict(zip(names, perm)))
+        try:
+            points = sample_points(problem, trial, rng, count, margin, rational)
+        except CheckError as e:
+            first = first or e
+            continue
+        if trial != sizes:
+            problem.assumed = "; ".join(x for x in (problem.assumed, "sizes " + ", ".join(
+                f"{k}={v}" for k, v in trial.items()) + " (the assigned ones leave no point "
+                "inside the domain)") if x)
+        sizes.update(trial)
+        return sizes, points
+    raise first
 
 
 def _fraction(v):

@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how to write the answer: the paper's matrix, the vec/Kronecker "
                         "Jacobian, the differential d(f) = …, or index notation with einsum "
                         "(auto, the default: the first that reads well)")
+    d.add_argument("--vec", choices=("row", "column"), default="row",
+                   help="the vec of a Kronecker form: row (default), rows stacked (C order, "
+                        "NumPy's reshape); column, columns stacked (Magnus & Neudecker, the "
+                        "Matrix Cookbook: ∂vec(AXB)/∂vec(X)ᵀ = Bᵀ ⊗ A)")
+    d.add_argument("--sym", choices=("sym", "cookbook"), default="sym",
+                   help="by a symmetric matrix (--shape S:n,n,sym): sym (default), the "
+                        "gradient on symmetric matrices (G + Gᵀ)/2; cookbook, the Matrix "
+                        "Cookbook's G + Gᵀ − I ⊙ G")
     d.add_argument("--mixed", action="store_true",
                    help="differentiate by the --wrt variables in turn: --wrt x,y --mixed is "
                         "∂²f/∂x∂y")

@@ -51,7 +51,7 @@ def run_derive(args) -> int:
     declared = parse_shapes(args.shape)
     q = matcalc.Question.ask(text, args.wrt, declared or None, order=args.order,
                              layout=args.layout, form=args.form, mixed=args.mixed,
-                             dialect=args.dialect)
+                             dialect=args.dialect, sym=args.sym, vec=args.vec)
     check_declared(declared, q.expr.free_vars(), q.wrt)
     sizes = parse_sizes(args.check_sizes) if args.check_sizes else None
     if sizes:

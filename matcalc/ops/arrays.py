@@ -89,7 +89,7 @@ def _np_commutation(np, a):
 _COMMUTATION_SRC = ("def _commutation(a):\n"
                     "    # K with vec(aᵀ) = K vec(a), vec row-major\n"
                     "    m, n = a.shape\n"
-                    "    return {lib}.reshape({lib}.{permute}({lib}.reshape({lib}.eye(m * n), "
+                    "    return {lib}.reshape({lib}.{permute}({lib}.reshape({lib}.eye(m * n{dt}), "
                     "(m * n, m, n)), (0, 2, 1)), (m * n, m * n)).T")
 
 
@@ -143,7 +143,8 @@ register(
     Op("kron", "linear", 2, names=("kron",), shape="kron", numpy=lambda np, a, b: np.kron(a, b),
        sympy=lambda sp, a, b: sp.kronecker_product(a, b),
        sympy_matrix=lambda b, x, y: b.M.KroneckerProduct(x, y) if b.is_mat(x) and
-       b.is_mat(y) else x * y, code={"numpy": "np.kron", "pytorch": "torch.kron",
+       b.is_mat(y) else x * y, code={"numpy": "np.kron",   # torch.kron views: contiguous operands
+                                     "pytorch": "torch.kron(({0}).contiguous(), ({1}).contiguous())",
                                      "jax": "jnp.kron"}, doc="Kronecker product kron(A, B)"),
     Op("vcat", "linear", None, names=("vcat",), shape="vcat",
        numpy=lambda np, *a: np.vstack(a), sympy=lambda sp, *a: sp.Matrix.vstack(*a),
@@ -162,10 +163,11 @@ register(
     Op("commutation", "func", 1, names=("commutation",), shape="commutation",
        numpy=_np_commutation, sympy=_sp_commutation, latex="K", mathml="K",
        code={"numpy": "_commutation", "pytorch": "_commutation", "jax": "_commutation",
-             "helpers": {b: {"_commutation": _COMMUTATION_SRC.format(lib=lib, permute=p)}
-                         for b, lib, p in (("numpy", "np", "transpose"),   # torch: permute
-                                           ("pytorch", "torch", "permute"),
-                                           ("jax", "jnp", "transpose"))}},
+             "helpers": {b: {"_commutation": _COMMUTATION_SRC.format(lib=lib, permute=pm, dt=dt)}
+                         for b, lib, pm, dt in (("numpy", "np", "transpose", ""),
+                                                ("pytorch", "torch", "permute",
+                                                 ", dtype=torch.float64"),
+                                                ("jax", "jnp", "transpose", ""))}},
        doc="commutation(X): K with vec(Xᵀ) = K vec(X) (row-major vec); depends only on "
            "X's shape"),
     # reductions: array -> scalar

@@ -32,6 +32,13 @@ def _fn(name, *, names=None, np=None, sp=None, latex=None, mathml=None, numpy=No
                     "jax": jax or f"jnp.{name}", "helpers": helpers or {}}, doc=doc)
 
 
+_DIV0 = ("def _div0(a, b):\n"
+         "    # a / b, and 0 where both are 0: a removable 0/0 (the numerator's step(·) factor\n"
+         "    # is 0 on a region where the divisor vanishes), whose limit is 0\n"
+         "    z = (a == 0) & (b == 0)\n"
+         "    return {lib}.where(z, 0.0, a / {lib}.where(z, 1.0, b))")
+
+
 register(
     # arithmetic: element-wise with a 1×1 operand expanded (the paper's scalar expansion)
     Op("add", "binary", 2, shape="broadcast", commutative=True,
@@ -42,7 +49,11 @@ register(
        numpy=lambda np, a, b: a * b, sympy=lambda sp, x, y: x * y,
        doc="a * b, a ⊙ b (element-wise product; ⊗ as the paper writes it)"),
     Op("div", "binary", 2, shape="broadcast", kink="divisor",
-       numpy=lambda np, a, b: a / b, sympy=lambda sp, x, y: x / y, doc="a / b, a ⊘ b"),
+       numpy=lambda np, a, b: a / b, sympy=lambda sp, x, y: x / y, doc="a / b, a ⊘ b",
+       # a removable 0/0 (a numerator with a step(·) factor, 0 on a region where the divisor
+       # vanishes too: norm(relu(x)) by x where x < 0) is its limit, 0 (printing/code.py)
+       code={"helpers": {b: {"_div0": _DIV0.format(lib=lib)} for b, lib in
+                         (("numpy", "np"), ("pytorch", "torch"), ("jax", "jnp"))}}),
     Op("pow", "binary", 2, shape="broadcast",
        numpy=lambda np, a, b: np.power(a, b), sympy=lambda sp, x, y: x ** y,
        doc="a ^ b (element-wise)"),

@@ -12,7 +12,7 @@ from ..ops import REGISTRY
 # what every backend spells for itself (operators' spellings are in their records)
 _NP = {"solve": "np.linalg.solve", "outer": "np.outer", "diagonal": "np.diagonal",
        "diag": "np.diag", "eye": "np.eye", "ones": "np.ones", "zeros": "np.zeros",
-       "sum": "np.sum", "concat": "np.concatenate([{0}], axis={1})", "reshape": "np.reshape",
+       "sum": "np.sum", "log1p": "np.log1p", "einsum": "np.einsum", "concat": "np.concatenate([{0}], axis={1})", "reshape": "np.reshape",
        "asarray": "np.asarray({0}, dtype=float)", "const": "{0}"}
 _TORCH = {k: "torch." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
 _TORCH.update({"eye": "torch.eye({0}, dtype=torch.float64)",

@@ -1,40 +1,33 @@
 """Expr → NumPy / PyTorch / JAX source: straight-line statements over one shared DAG.
 
-Owns: `BACKENDS` (each target's spelling of every operation), `CodePrinter` (one emission
+Owns: `CodePrinter` (one emission
 context: the statements so far, the temporaries, the sizes and helpers used).
-Invariants: values follow the conventions (matcalc.conventions: a scalar is 0-d, a row or column vector 1-D, a matrix
-2-D), so the code returns the very array `Derivation.lambdify()` returns; a subtree used
+Invariants: values follow the conventions (matcalc.conventions: a scalar is 0-d, a row or
+column vector 1-D, a matrix 2-D), so the code returns the very array `Derivation.lambdify()` returns; a subtree used
 twice is computed once, into a temporary; diag(v) is carried as its vector v — products
 become broadcasts (`v[:, None] * A`, `A * v[None, :]`, `u * v`) and the n×n matrix is built
 only when a dense one is really needed; a negation lands on the smallest factor of a
 product (`-(X.T @ v)`, never `-X.T @ v`); `inv(A) @ B` is a solve; matrix products are
 evaluated in the order that keeps intermediates small — a vector first, and a sum of matrices
 meeting a vector distributed over it (`order_products`).  A node without a rule raises
-PrintError.  Nothing here imports the backends: this module only writes text.
+PrintError.  Nothing here imports the backends: this module only writes text.  The nodes
+themselves are printed by `NodePrinter` (printing/nodes.py); values are `Val`s
+(printing/values.py).
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from fractions import Fraction
 
 from ..errors import PrintError
 from ..ops import REGISTRY
 from ..sizes import _monomials
 from .backends import BACKENDS
+from .nodes import NodePrinter
 from .reorder import PRODUCTS, order_products, rank
+from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p, trivial
 
-ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 50
-
-@dataclass(frozen=True)
-class Val:
-    """Code for one value: `kind` dense, or diag (code is the diagonal's vector)."""
-    code: str
-    prec: int = ATOM
-    kind: str = "dense"
-    const: bool = False
+__all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "CodePrinter", "Val", "binop", "p"]
 
 
-class CodePrinter:
+class CodePrinter(NodePrinter):
     def __init__(self, backend: str, size_code: dict, var_code: dict, taken: set):
         self.backend, self.fn = backend, BACKENDS[backend]
         self.size_code = size_code           # size name -> local variable holding it
@@ -86,10 +79,10 @@ class CodePrinter:
         hit = self.memo.get(e)
         if hit is None:
             v = self.compute(e, 1)
-            if self.uses.get(e, 0) > 1 and not _trivial(v.code):
+            if self.uses.get(e, 0) > 1 and not trivial(v.code):
                 name = self.fresh()
                 self.lines.append(f"{name} = {v.code}")
-                v = Val(name, ATOM, v.kind)
+                v = Val(name, ATOM, v.kind, v.const)
             hit = self.memo[e] = v
         return hit
 
@@ -214,7 +207,7 @@ class CodePrinter:
             return binop(va, "@" if ra == 1 else "*", vb, MUL)
         if e.op == "mul" or ra == 0 or rb == 0:           # element-wise, or a 1×1 factor
             if "diag" in (va.kind, vb.kind) and (ra == 0 or rb == 0 or va.kind == vb.kind):
-                x, y = (_vec(va), _vec(vb))
+                x, y = (as_vector(va), as_vector(vb))
                 return Val(binop(x, "*", y, MUL).code, MUL, "diag")
             return binop(self.dense(va, a.shape), "*", self.dense(vb, b.shape), MUL)
         # matrix product of arrays
@@ -223,12 +216,12 @@ class CodePrinter:
         if b.op == "eye" and plain_b:
             return va
         if va.kind == "diag" and vb.kind == "diag":
-            return Val(binop(_vec(va), "*", _vec(vb), MUL).code, MUL, "diag")
+            return Val(binop(as_vector(va), "*", as_vector(vb), MUL).code, MUL, "diag")
         if va.kind == "diag":                              # diag(u) B scales the rows of B
-            u = _vec(va)
+            u = as_vector(va)
             return binop(Val(p(u, ATOM) + "[:, None]") if rb == 2 else u, "*", vb, MUL)
         if vb.kind == "diag":                              # A diag(v) scales the columns of A
-            v = _vec(vb)
+            v = as_vector(vb)
             if ra == 1:
                 return binop(va, "*", v, MUL)
             if a.op == "T" and rank(a.args[0].shape) == 2 and plain_a:  # Aᵀ diag(v) = (v[:, None] * A)ᵀ
@@ -255,127 +248,3 @@ class CodePrinter:
         if k == 2:
             return out
         return self.call("reshape", out.code, "()" if k == 0 else "(-1,)")
-
-    # leaves
-    def _var(self, e):
-        return Val(self.var_code.get(e.value, e.value))
-
-    def _num(self, e):
-        v: Fraction = e.value
-        if v.denominator == 1:
-            s = str(v.numerator)
-        elif (v * 2 ** 60).denominator == 1 or len(repr(float(v))) < 12:
-            s = repr(float(v))
-        else:
-            return Val(f"{v.numerator} / {v.denominator}", MUL, const=True)
-        return Val(s, UNARY if s.startswith("-") else ATOM, const=True)
-
-    def _size(self, e):
-        return Val(self.dim(e.value))
-
-    def _ones(self, e):
-        return Val("1", const=True) if rank(e.shape) == 0 else self.call("ones", self.dims(e.shape))
-
-    def _zeros(self, e):
-        return Val("0", const=True) if rank(e.shape) == 0 else self.call("zeros", self.dims(e.shape))
-
-    def _eye(self, e):
-        return self.call("eye", self.dim(e.shape[0]))
-
-    # arithmetic
-    def _binary(self, e, sym, prec):
-        va, vb = self.emit(e.args[0]), self.emit(e.args[1])
-        if sym in "+-" and va.kind == vb.kind == "diag":
-            return Val(binop(_vec(va), sym, _vec(vb), prec).code, prec, "diag")
-        if sym == "/" and va.kind == "diag" and rank(e.args[1].shape) == 0:
-            return Val(binop(_vec(va), "/", vb, MUL).code, MUL, "diag")
-        return binop(self.dense(va, e.args[0].shape), sym, self.dense(vb, e.args[1].shape), prec)
-
-    def _add(self, e):
-        return self._binary(e, "+", ADD)
-
-    def _sub(self, e):
-        return self._binary(e, "-", ADD)
-
-    def _div(self, e):
-        return self._binary(e, "/", MUL)
-
-    def _pow(self, e):
-        va, vb = self.emit(e.args[0]), self.emit(e.args[1])
-        return Val(f"{p(self.dense(va, e.args[0].shape), ATOM)} ** {p(vb, UNARY)}", POW)
-
-    def _max(self, e):
-        return self._extremum(e, "max")
-
-    def _min(self, e):
-        return self._extremum(e, "min")
-
-    def _extremum(self, e, key):
-        va, vb = (self.dense(self.emit(a), a.shape) for a in e.args)
-        if self.backend == "pytorch" and (va.const or vb.const):
-            c, x = (va, vb) if va.const else (vb, va)
-            bound = {"max": "min", "min": "max"}[key]     # max(x, c) = clamp(x, min=c)
-            return Val(f"torch.clamp({x.code}, {bound}={c.code})")
-        return self.call(key, va.code, vb.code)
-
-    def _T(self, e):
-        v = self.emit(e.args[0])
-        if rank(e.shape) < 2 or v.kind == "diag":
-            return v
-        return Val(p(v, ATOM) + ".T")
-
-    def _diag(self, e):
-        x = e.args[0]
-        v = self.emit(x)
-        if rank(x.shape) == 0:
-            return v
-        if rank(x.shape) == 1:
-            return Val(v.code, v.prec, "diag")
-        return Val(v.code, v.prec) if v.kind == "diag" else self.call("diagonal", v.code)
-
-    def _inv(self, e):
-        v = self.emit(e.args[0])
-        if v.kind == "diag":
-            return Val(binop(Val("1", const=True), "/", Val(v.code, v.prec), MUL).code, MUL, "diag")
-        return self.call("inv", v.code)
-
-    def _reduce(self, e):
-        v = self.emit(e.args[0])
-        if v.kind == "diag" and e.op in ("sum", "tr"):
-            return self.call("sum", v.code)
-        return self.call(e.op, self.arg(self.dense(v, e.args[0].shape)))
-
-    def _ewise(self, e):
-        # a record's call: its operands in order (mpow(X, k): the power as written)
-        first, *rest = (self.dense(self.emit(a), a.shape) for a in e.args)
-        return self.call(e.op, self.arg(first), *(v.code for v in rest))
-
-    def _unvec(self, e):
-        v = self.dense(self.emit(e.args[0]), e.args[0].shape)
-        return self.call("reshape", v.code, self.dims(e.shape))
-
-    def _const(self, e):
-        return Val(self.fn[e.op], const=True)
-
-    def _vcat(self, e):
-        return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=0)
-
-    def _hcat(self, e):
-        return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=1)
-
-
-def p(v: Val, min_prec: int) -> str:
-    return v.code if v.prec >= min_prec else f"({v.code})"
-
-
-def binop(a: Val, sym: str, b: Val, prec: int) -> Val:
-    return Val(f"{p(a, prec)} {sym} {p(b, prec + 1)}", prec, const=a.const and b.const)
-
-
-def _vec(v: Val) -> Val:
-    return Val(v.code, v.prec, const=v.const)
-
-
-def _trivial(code: str) -> bool:
-    return code.replace(".", "").replace("_", "").isalnum() or code.lstrip("-").replace(
-        ".", "").isdigit()

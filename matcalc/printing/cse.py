@@ -1,7 +1,9 @@
 """Text with shared subexpressions named once: `h₁ = tanh(W1 x)`, then `h₁` wherever it recurs.
 
-Owns: `to_text_cse` (the text printer over a tree whose repeated subtrees are named) and
-`to_tree_cse` (the same split as trees, for code and tests).
+Owns: `to_text_cse` (the text printer over a tree whose repeated subtrees are named),
+`to_tree_cse` (the same split as trees, for code and tests) and `shared_display` /
+`shared_trees` (the form an answer is printed in: named parts only when that is shorter, in
+tokens — `matcalc.readability`).
 Invariant: nothing is rewritten but names for repeated subtrees — substituting each
 definition back (`expand_cse`) gives the original tree exactly, so values are unchanged.
 Printed size is linear in the size of the expression DAG: every named subtree is printed
@@ -101,3 +103,25 @@ def expand_cse(main: Expr, defs: list[tuple[str, Expr]]) -> Expr:
 def cse_text_size(main: str, defs: list[tuple[str, str]]) -> int:
     """Characters of the whole printed answer: the main line and one line per definition."""
     return len(main) + sum(len(name) + 3 + len(body) for name, body in defs)
+
+
+SHARE_RATIO = 0.8     # name shared parts when that prints at most this fraction of the tokens
+
+
+def shared_trees(e: Expr, min_size: int = 4):
+    """(main tree, [(name, definition tree)]) as an answer is printed: the shared parts named
+    once when that takes at most SHARE_RATIO of the tokens of the plain form, else (e, [])."""
+    from .tokens import shared_size, token_count
+    main, defs = to_tree_cse(e, min_size)
+    if not defs:
+        return e, []
+    named = shared_size(to_text(main), [(n, to_text(b)) for n, b in defs])
+    if named > SHARE_RATIO * token_count(to_text(e)):
+        return e, []
+    return main, defs
+
+
+def shared_display(e: Expr, min_size: int = 4) -> tuple[str, list[tuple[str, str]]]:
+    """(main text, [(name, text)]): `shared_trees` printed."""
+    main, defs = shared_trees(e, min_size)
+    return to_text(main), [(name, to_text(body)) for name, body in defs]

@@ -2,9 +2,10 @@
 reference tables and Jupyter's `_repr_latex_`.
 
 Owns: `to_latex(expr)`.  Vectors are bold (`\\mathbf{x}`), matrices upper-case plain, scalars
-italic; `\\mathbf{x}^T`, `\\operatorname{diag}`, `\\mathbf{1}`, `I`, `\\otimes` for the paper's
-element-wise (Hadamard) product, `\\oslash` for element-wise division, `\\cdot` for the dot
-product, `\\frac{}{}` for division by a scalar.  Parentheses come from the one precedence
+italic; `\\mathbf{x}^T`, `\\operatorname{diag}`, `\\mathbf{1}`, `I`, `\\odot` for the
+element-wise (Hadamard) product — ⊙ in every output; the paper's ⊗ is read as input —
+`\\oslash` for element-wise division, `\\cdot` for the dot product, `\\frac{}{}` for
+division by a scalar.  Parentheses come from the one precedence
 table in `base`, so LaTeX and text group alike.  A node without a rule raises `PrintError`.
 
 >>> from matcalc import parse
@@ -130,7 +131,7 @@ class LatexPrinter(Printer):
         a, b = e.args
         if _is_scalar(a) or _is_scalar(b):
             return self._juxt(e)
-        return self._binop(e, r"\otimes")
+        return self._binop(e, r"\odot")
 
     def _print_div(self, e):
         a, b = e.args

@@ -2,7 +2,8 @@
 
 Owns: `to_mathml(expr, display=False)`.  Browsers render MathML Core natively, so the HTML
 needs no script, font or network: vectors are upright bold (class `b`, styled by the page),
-matrices and scalars italic, `⊗` the element-wise product, `⊘` element-wise division, `·` the
+matrices and scalars italic, `⊙` the element-wise product (as in the text; the paper's ⊗ is
+read as input), `⊘` element-wise division, `·` the
 dot product, a fraction for division by a scalar — the same choices as the LaTeX printer.
 Parentheses come from the one precedence table in `base`; a base that carries a script
 (`X⁻¹`, `xᵀ`) is parenthesised before another script goes on it.
@@ -116,7 +117,7 @@ class MathMLPrinter(Printer):
         a, b = e.args
         if a.shape == SCALAR or b.shape == SCALAR:
             return self._juxt(e)
-        return self._binop(e, "⊗")
+        return self._binop(e, "⊙")
 
     def _print_div(self, e):
         a, b = e.args
@@ -181,8 +182,10 @@ class MathMLPrinter(Printer):
 _PRINTER = MathMLPrinter()
 
 
-def to_mathml(e: Expr, display: bool = False) -> str:
-    """A `<math>` element for a typed tree."""
-    attrs = ' display="block"' if display else ""
+def to_mathml(e: Expr, display: bool = False, displaystyle: bool = False) -> str:
+    """A `<math>` element for a typed tree; `display`: a block of its own, `displaystyle`:
+    inline but set in display style (fractions full size, as in the reference tables)."""
+    attrs = (' display="block"' if display else "") + \
+        (' displaystyle="true"' if displaystyle else "")
     with deep_recursion():
         return f"<math{attrs}>{_PRINTER.doprint(e)}</math>"

@@ -3,7 +3,8 @@
 fewest flops with a vector multiplied first (`A B x` → `A (B x)`), sums distributed over a
 vector.
 
-Owns: `pull_negations`, `order_products`, `rank`.  Invariant: values are unchanged; only the
+Owns: `pull_negations`, `order_products`, `rank`, `removable_zero_division` (shared with the
+evaluator: where a quotient's 0/0 is taken as its limit 0).  Invariant: values are unchanged; only the
 association of products and the place of signs move.
 """
 from __future__ import annotations
@@ -15,6 +16,20 @@ PRODUCTS = ("matmul", "mul", "dot", "kron")
 
 def rank(shape) -> int:
     return sum(1 for d in shape if d != 1)
+
+
+_VANISHING = ("norm", "sqrt", "max", "min", "abs", "pow")
+
+
+def removable_zero_division(e) -> bool:
+    """A quotient whose 0/0 is removable, with limit 0: the numerator has a step(·) factor
+    (0 on a whole region) and the divisor can vanish there (a norm, square root, power, abs,
+    max/min of something) — `(x ⊙ step(x))ᵀ / norm(max(0, x))` where every x < 0."""
+    if e.op != "div":
+        return False
+    num, den = e.args
+    return any(n.op == "step" for n in num.walk()) and \
+        any(n.op in _VANISHING for n in den.walk())
 
 
 def pull_negations(e):

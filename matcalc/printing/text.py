@@ -111,14 +111,20 @@ class TextPrinter(Printer):
 
 
 def matrix_rows(e: Expr):
-    """The rows of a matrix literal [a, b; c, d] (parsed as vcat of transposed vcats of
-    scalars, rows of equal length), or None."""
-    if len(e.args) < 2 or not all(a.op == "T" and a.args[0].op == "vcat" for a in e.args):
+    """The rows of a matrix literal [a, b; c, d] — a vcat of rows of equal length, each an
+    hcat of blocks or a transposed vcat of scalars — or None."""
+    if len(e.args) < 2:
         return None
-    rows = [a.args[0].args for a in e.args]
-    if len({len(r) for r in rows}) != 1 or not all(x.shape == SCALAR for r in rows for x in r):
-        return None
-    return rows
+    rows = []
+    for a in e.args:
+        if a.op == "hcat":
+            rows.append(a.args)
+        elif a.op == "T" and a.args[0].op == "vcat" and \
+                all(x.shape == SCALAR for x in a.args[0].args):
+            rows.append(a.args[0].args)
+        else:
+            return None
+    return rows if len({len(r) for r in rows}) == 1 else None
 
 
 _PRINTER = TextPrinter()

@@ -68,6 +68,9 @@ def form_array(form, value_of, sizes: dict, np_like):
                 operands.append(np_like.eye(resolve_dim(form.sizes[op[1]], sizes)))
             else:
                 operands.append(np_like.ones((resolve_dim(form.sizes[op[1]], sizes),)))
+        if not operands:          # a constant term of a derivative with no axes (db/db = 1)
+            total = total + np_like.coef(t.coef)
+            continue
         total = total + np_like.coef(t.coef) * np_like.einsum(spec, *operands)
     shape = tuple(math.prod(resolve_dim(form.sizes[i], sizes) for i in g) for g in form.out)
     return np_like.reshape(total, shape)

@@ -11,7 +11,7 @@ axis of size other than 1; an index appears in the output at most once; after
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..shaperules import mk
@@ -70,6 +70,7 @@ class IndexForm:
     sizes: dict
     names: list = field(default_factory=list)   # the variable (or "y") of each output group
     roles: list = field(default_factory=list)   # 0 for y's groups, r for round r's
+    rounds: list = field(default_factory=list)  # the variable of each round (scalars too)
 
     @property
     def free(self) -> set:
@@ -99,7 +100,25 @@ def _factor(e: Expr, idx: tuple, sizes, ix: Indices):
         c1, f1, d1 = _factor(s, (), sizes, ix)
         c2, f2, d2 = _factor(a, idx, sizes, ix)
         return c1 * c2, f1 + f2, d1 + d2
+    if e.op == "mul" and e.args[0].shape == e.args[1].shape:        # A ⊙ B: A_ij B_ij
+        c1, f1, d1 = _factor(e.args[0], idx, sizes, ix)
+        c2, f2, d2 = _factor(e.args[1], idx, sizes, ix)
+        return c1 * c2, f1 + f2, d1 + d2
+    if e.op == "matmul" and _splits(e):                             # A B: Σ_p A_ip B_pj
+        a, b = e.args
+        p = ix.new(a.shape[1]) if a.shape[1] != 1 else None
+        ia = tuple(i for i in ((idx[0] if a.shape[0] != 1 else None), p) if i is not None)
+        ib = tuple(i for i in (p, (idx[-1] if b.shape[1] != 1 else None)) if i is not None)
+        c1, f1, d1 = _factor(a, ia, sizes, ix)
+        c2, f2, d2 = _factor(b, ib, sizes, ix)
+        return c1 * c2, f1 + f2, d1 + d2
     return Fraction(1), [(e, idx)], []
+
+
+def _splits(e: Expr) -> bool:
+    """A constant product worth reading index by index: one side a diagonal, an identity, a
+    transpose or a vector (so that diag(x) A is x_i A_ij, not [diag(x) A]_ij)."""
+    return any(a.op in ("diag", "eye", "T") or a.is_vector for a in e.args)
 
 
 def normalise(t: Term, ix: Indices) -> Term | None:
@@ -148,10 +167,24 @@ def contract(t: Term, free: set, sizes: dict) -> Term:
     factors = _embeds(factors, deltas, free)
     if factors is None:
         return Term(Fraction(0))
-    # δ_ij between two output indices: the factors use one of them (x_j δ_ij is x_i δ_ij)
+    # δ between output indices: each class of indices the deltas tie is written from its
+    # first index (in output order): x_j δ_jk δ_ik is x_i δ_ij δ_ik
+    rank = free if isinstance(free, dict) else {i: i for i in free}
+    parent: dict = {}
+
+    def root(i):
+        while parent.get(i, i) != i:
+            i = parent[i]
+        return i
     for a, b in deltas:
-        keep, drop = min(a, b), max(a, b)
-        factors = [(e, tuple(keep if i == drop else i for i in idx)) for e, idx in factors]
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            first, other = (ra, rb) if rank.get(ra, ra) <= rank.get(rb, rb) else (rb, ra)
+            parent[other] = first
+    if parent:
+        rep = {i: root(i) for i in parent}
+        factors = [(e, tuple(rep.get(i, i) for i in idx)) for e, idx in factors]
+        deltas = sorted({(root(i), i) for i in parent}, key=lambda d: rank.get(d[1], d[1]))
     # 𝟏_i next to another factor indexed by i is 1
     counts: dict = {}
     for _, idx in factors:
@@ -202,13 +235,15 @@ def _embeds(factors, deltas, free):
 
 
 def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
-    free = form.free
+    free = {i: k for k, i in enumerate(i for g in form.out for i in g)}   # output order
     out, keys = [], {}
     for t in form.terms:
         t = normalise(t, ix)
         if t is None:
             continue
-        t = contract(t, free, ix.sizes)
+        t = _scalars_together(_elementwise_together(contract(t, free, ix.sizes)))
+        if t.coef == 0:
+            continue
         k = _canonical_key(t, free)
         if k in keys:
             prev = out[keys[k]]
@@ -216,24 +251,102 @@ def simplify_terms(form: IndexForm, ix: Indices) -> IndexForm:
         else:
             keys[k] = len(out)
             out.append(t)
-    return IndexForm([t for t in out if t.coef != 0], form.out, ix.sizes, form.names,
-                     form.roles)
+    out = _merge_alike([t for t in out if t.coef != 0], free)
+    return replace(form, terms=out, sizes=ix.sizes)
 
 
-def _canonical_key(t: Term, free: set):
-    """Terms equal up to the names of their summed indices have one key."""
-    order: dict = {}
+def _elementwise_together(t: Term) -> Term:
+    """Factors under the same indices and of one shape as one element-wise product:
+    σ_i (1 - σ)_i is [σ ⊙ (1 - σ)]_i."""
+    from ..simplify import simplify
+    groups: dict = {}
+    for e, idx in t.factors:
+        if idx and e.op != "embed":
+            groups.setdefault((idx, e.shape), []).append(e)
+    if all(len(g) == 1 for g in groups.values()):
+        return t
+    factors = [f for f in t.factors if not f[1] or f[0].op == "embed"]
+    for (idx, _), es in groups.items():
+        prod = es[0]
+        for e in es[1:]:
+            prod = mk("mul", prod, e)
+        factors.append((simplify(prod) if len(es) > 1 else prod, idx))
+    return Term(t.coef, tuple(factors), t.deltas)
 
-    def name(i):
-        if i in free:
-            return ("f", i)
-        if i not in order:
-            order[i] = len(order)
-        return ("s", order[i])
 
-    fs = tuple(sorted((hash(e), tuple(name(i) for i in idx)) for e, idx in t.factors))
-    ds = tuple(sorted(tuple(sorted((name(a), name(b)))) for a, b in t.deltas))
-    return fs, ds
+def _merge_alike(terms: list, free) -> list:
+    """Terms alike but for one factor under the same indices as one term:
+    a_i δ_ij + b_i δ_ij is [a + b]_i δ_ij, Σ_p W_pi a_p + Σ_q W_qi b_q is Σ_p W_pi [a + b]_p."""
+    from ..simplify import simplify
+    out: list = []
+    seen: dict = {}
+
+    def remember(at):
+        for p in range(len(out[at].factors)):
+            seen.setdefault(_canonical_key(out[at], free, p), (at, p))
+    for t in terms:
+        ks = [_canonical_key(t, free, p) for p in range(len(t.factors))]
+        hit = next((k for k in ks if k in seen), None)
+        if hit is None:
+            out.append(t)
+            remember(len(out) - 1)
+            continue
+        at, p = seen[hit]
+        prev = out[at]
+        total = simplify(mk("add", _times(prev.coef, prev.factors[p][0]),
+                            _times(t.coef, t.factors[ks.index(hit)][0])))
+        out[at] = Term(Fraction(1), prev.factors[:p] + ((total, prev.factors[p][1]),)
+                       + prev.factors[p + 1:], prev.deltas)
+        for k in [k for k, v in seen.items() if v[0] == at]:
+            del seen[k]
+        remember(at)
+    return out
+
+
+def _times(c: Fraction, e: Expr) -> Expr:
+    return e if c == 1 else mk("mul", num(c), e)
+
+
+def _scalars_together(t: Term) -> Term:
+    """The scalar factors of a term as one simplified factor (norm(x) (1 / norm(x)) is 1),
+    a number folded into the coefficient."""
+    scalars = [e for e, idx in t.factors if not idx]
+    if len(scalars) < 1:
+        return t
+    from ..simplify import simplify
+    prod = scalars[0]
+    for e in scalars[1:]:
+        prod = mk("mul", prod, e)
+    prod = simplify(prod)
+    rest = tuple(f for f in t.factors if f[1])
+    if prod.op == "num":
+        return Term(t.coef * prod.value, rest, t.deltas)
+    if prod.op == "neg" and prod.args[0].op != "num":
+        return Term(-t.coef, rest + ((prod.args[0], ()),), t.deltas)
+    return Term(t.coef, rest + ((prod, ()),), t.deltas)
+
+
+def _canonical_key(t: Term, free, skip: int | None = None):
+    """Terms equal up to the names of their summed indices (and the order of their factors)
+    have one key: the least relabelling over the summed indices' orders (few per term). With
+    `skip`, that factor counts by its shape and indices only."""
+    import itertools
+    summed = sorted(({i for _, idx in t.factors for i in idx} |
+                     {i for d in t.deltas for i in d}) - set(free))
+    best = None
+    orders = itertools.permutations(summed) if len(summed) <= 5 else [tuple(summed)]
+    for order in orders:
+        name = {i: ("s", k) for k, i in enumerate(order)}
+
+        def n(i):
+            return ("f", i) if i in free else name[i]
+        fs = tuple(sorted((("*", e.shape) if q == skip else ("", hash(e)),
+                           tuple(n(i) for i in idx)) for q, (e, idx) in enumerate(t.factors)))
+        ds = tuple(sorted(tuple(sorted((n(a), n(b)))) for a, b in t.deltas))
+        key = (fs, ds)
+        if best is None or key < best:
+            best = key
+    return best
 
 
 def size_expr_of(d) -> Expr:

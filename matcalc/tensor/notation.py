@@ -18,6 +18,25 @@ SUM_LETTERS = "pqrstuvwyzαβγ"
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+def _ordered(factors, names):
+    """(scalars, indexed factors in output order, denominators): how a term reads —
+    -det(X) [inv(X)]_jk [inv(X)]_li, X_ij X_kl, … / sum(exp(X))."""
+    lead = [(e, ()) for e, idx in factors if not idx and not _reciprocal(e)]
+    under = [e.args[1] for e, idx in factors if not idx and _reciprocal(e)]
+    indexed = sorted(((e, idx) for e, idx in factors if idx),
+                     key=lambda f: sorted(_letter_rank(names[i]) for i in f[1]))
+    return lead, indexed, under
+
+
+def _reciprocal(e) -> bool:
+    return e.op == "div" and e.args[0].op == "num" and e.args[0].value == 1
+
+
+def _letter_rank(name: str):
+    """Output letters in their order (i, j, k, …), then the summed ones."""
+    return (OUT_LETTERS.index(name) if name in OUT_LETTERS else len(OUT_LETTERS), name)
+
+
 def _names(form) -> dict:
     names, k = {}, 0
     for g in form.out:
@@ -60,11 +79,11 @@ def _coef_text(c: Fraction, first: bool) -> tuple[str, str]:
 
 def _rounds(form, names, latex=False) -> list:
     """[(variable, subscript)] per round, the axes of one round written together."""
-    out: dict = {}
+    out: dict = {r: (who, "") for r, who in enumerate(form.rounds, 1)}
     for g, who, role in zip(form.out, form.names, form.roles):
         if role:
             name, sub = out.get(role, (who, ""))
-            out[role] = (name, sub + _group(g, names))
+            out[role] = (name, sub + _group(g, names, latex))
     return [out[r] for r in sorted(out)]
 
 
@@ -89,9 +108,14 @@ def index_text(form, yname: str = "f", order: int = 1) -> str:
         names = _names(form)
         summed = _summed(t, names)
         sign, mag = _coef_text(t.coef, n == 0)
-        pieces = [_factor_text(e, idx, names) for e, idx in t.factors]
-        pieces += [f"δ_{names[a]}{names[b]}" for a, b in t.deltas]
-        body = " ".join(pieces) or "1"
+        lead, indexed, under = _ordered(t.factors, names)
+        pieces = [_factor_text(e, idx, names) for e, idx in lead + indexed]
+        pieces += ["δ_" + "".join(sorted((names[a], names[b]), key=_letter_rank))
+                   for a, b in t.deltas]
+        body = " ".join(pieces) or ("" if under and mag else "1")
+        if under:
+            body += (" / " if body else "/ ") + " ".join(_factor_text(e, (), names) if e.op in ("var", "size")
+                                     or " " not in str(e) else f"({e})" for e in under)
         if summed:
             body = "Σ_" + "".join(names[i] for i in summed) + " " + body
         parts.append((sign + " " if sign and n else sign) + mag + body)
@@ -121,7 +145,8 @@ def index_latex(form, yname: str = "f", order: int = 1) -> str:
             if e.op != "var":
                 body = rf"\left[{body}\right]"
             pieces.append(body + ("_{" + "".join(names[i] for i in idx) + "}" if idx else ""))
-        pieces += [rf"\delta_{{{names[a]}{names[b]}}}" for a, b in t.deltas]
+        pieces += [r"\delta_{" + "".join(sorted((names[a], names[b]), key=_letter_rank)) + "}"
+                   for a, b in t.deltas]
         body = " ".join(pieces) or "1"
         if summed:
             body = r"\sum_{" + "".join(names[i] for i in summed) + "} " + body

@@ -57,7 +57,8 @@ def index_form(L: Expr | None, yshape, rounds: list) -> IndexForm:
                 out.append(g)
                 out_names.append(name)
                 roles.append(r)
-    return simplify_terms(IndexForm(terms, out, ix.sizes, out_names, roles), ix)
+    return simplify_terms(IndexForm(terms, out, ix.sizes, out_names, roles,
+                                    [name for name, _ in rounds]), ix)
 
 
 def _fresh(t: _T, ix: Indices, glob: set) -> _T:

@@ -2,12 +2,15 @@
 autograd truth.
 
 Owns: `judge(problem, seed)` -> `Outcome` (correct / refused / wrong / no point) and the
-comparison rules: `lambdify()` and the `f_and_grad`/`f_and_hess` of each export (NumPy
-always; PyTorch and JAX where they import, in float64) must give the derivative array of
-shape S + T·order and the truth's values (rtol 1e-6, atol 1e-8 scaled by the largest entry);
-exports must also return the value.  A `MatcalcError` from `derive` other than
-`InternalError`/`ParseError`/`ShapeError` (the text is well typed) is a refusal; anything
-else raised anywhere is a wrong answer.  Exec'd source is matcalc's own generated module.
+comparison rules: `lambdify()` and the `f_and_grad`/`f_and_hess`/`f_and_d3` of each export
+(NumPy always; PyTorch and JAX where they import, in float64) must give the derivative array
+of shape S + T·order (S + T₁ + T₂ for a mixed partial) and the truth's values (rtol 1e-6,
+atol 1e-8 scaled by the largest entry); exports must also return the value.  A
+`MatcalcError` from `derive` other than `InternalError`/`ParseError`/`ShapeError` (the text
+is well typed) is a refusal, and so is one from `lambdify()` that every export raises too
+(the derivative was found but its array cannot be formed: labelled `array …`); anything else
+raised anywhere is a wrong answer — unless `known.py` describes it (a defect reported to the
+owner of a file the oracle's owners may not edit): then it is a "known defect", counted apart.  Exec'd source is matcalc's own generated module.
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import matcalc
-from matcalc.codegen import export
+from matcalc.codegen import export, function_name
 
+from .known import known_defect
 from .problem import Problem
 from .truth import Truth, find_truth, truth_at
 
@@ -49,7 +53,7 @@ BACKENDS = available_backends()
 
 @dataclass
 class Outcome:
-    kind: str                         # "correct" | "refused" | "wrong" | "no point"
+    kind: str                         # correct | refused | wrong | known defect | no point
     label: str = ""                   # refusal label / reason there is no point
     failures: list = field(default_factory=list)    # (channel, what, detail) when wrong
     problem: Problem | None = None
@@ -103,7 +107,7 @@ def _exported(d, backend: str, problem: Problem, point: dict):
     src = export(d, backend)
     ns = {"__name__": f"oracle_{backend}"}
     exec(compile(src, f"<matcalc export {backend}>", "exec"), ns)   # matcalc's own output
-    fn = ns["f_and_hess" if problem.order == 2 else "f_and_grad"]
+    fn = ns[function_name(d)[0]]
     params = list(inspect.signature(fn).parameters)
     args = [point[p] for p in params]
     return fn(*args)
@@ -114,8 +118,12 @@ def judge(problem: Problem, seed: int, point: dict | None = None,
     """Derive, find the truth (at `point`, or a sampled usable one), compare `lambdify()` and
     the exports to `backends` (default: every backend that imports)."""
     try:
-        d = matcalc.derive(problem.text, problem.wrt_arg, shapes=problem.shapes,
-                           order=problem.order, layout=problem.layout)
+        if problem.mixed:
+            d = matcalc.partial(problem.text, *problem.wrt, shapes=problem.shapes,
+                                form=problem.form)
+        else:
+            d = matcalc.derive(problem.text, problem.wrt_arg, shapes=problem.shapes,
+                               order=problem.order, layout=problem.layout, form=problem.form)
     except NOT_REFUSALS as e:
         return Outcome("wrong", failures=[("derive", type(e).__name__, _short(e))],
                        problem=problem)
@@ -128,11 +136,17 @@ def judge(problem: Problem, seed: int, point: dict | None = None,
     if not isinstance(truth, Truth):
         return Outcome("no point", truth, problem=problem)
     failures: list = []
+    array_refusal = None
     want_d, want_v = truth.deriv, truth.value
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             _compare("lambdify", d.lambdify()(**truth.point), want_d, "derivative", failures)
+        except NOT_REFUSALS as e:
+            failures.append(("lambdify", type(e).__name__, _short(e)))
+        except matcalc.MatcalcError as e:        # no array: a refusal if no export has one
+            array_refusal = e
+            failures.append(("lambdify", type(e).__name__, _short(e)))
         except Exception as e:                   # noqa: BLE001
             failures.append(("lambdify", type(e).__name__, _short(e)))
         for backend, reason in BACKENDS.items():
@@ -145,5 +159,12 @@ def judge(problem: Problem, seed: int, point: dict | None = None,
                 continue
             _compare(f"export {backend}", deriv, want_d, "derivative", failures)
             _compare(f"export {backend}", value, want_v, "value", failures)
+    if array_refusal is not None and all(w == type(array_refusal).__name__
+                                         for _, w, _ in failures):
+        return Outcome("refused", "array " + refusal_key(array_refusal), problem=problem)
+    if failures:
+        known = known_defect(problem, failures)
+        if known is not None:
+            return Outcome("known defect", known.id, failures, problem, truth)
     return Outcome("wrong" if failures else "correct", failures=failures, problem=problem,
                    truth=truth)

@@ -4,8 +4,10 @@ Owns: `problems(max_depth)` — an expression built top-down by the shape asked 
 column, row, matrix, literal 2 / 2×2, Kronecker sizes), every operator and function of the
 oracle tree, deliberate ties (`max(e, e)`, `min(e, abs(e))`, `max(abs(e), e)`,
 `max(e', e.T)`), positive arguments where log/sqrt/real powers need them and well-conditioned
-ones for inv/det/logdet; then the variables (one, or several scalars/vectors), the order
-(Hessians of scalars), the layout and the size mode (integer, symbolic or mixed).
+ones for inv/det/logdet; then the variables (one, or several scalars/vectors), the order (1, 2,
+3 by scalars and vectors) or a mixed partial by two variables, the form asked for (auto,
+differential, index, kron), the layout (denominator only where it means something) and the
+size mode (integer, symbolic or mixed).
 """
 from __future__ import annotations
 
@@ -167,6 +169,18 @@ def gen(draw, shape, depth):
     return leaf(draw, shape)                                  # "lit"
 
 
+def _rank(shape) -> int:
+    return sum(1 for d in shape if d != 1)
+
+
+def _layouts(expr, wrt, order, mixed, shapes) -> list:
+    """Where the denominator layout means something (docs/design.md §6): the vector case
+    (output and every variable scalars or vectors), or a scalar's gradient by one variable."""
+    vector_case = _rank(expr.shape) <= 1 and all(_rank(shapes[w]) <= 1 for w in wrt)
+    gradient = order == 1 and not mixed and expr.shape == SCALAR and len(wrt) == 1
+    return ["numerator", "denominator"] if vector_case or gradient else ["numerator"]
+
+
 @st.composite
 def problems(draw, max_depth: int = 4):
     shape = draw(st.sampled_from(TOP_SHAPES))
@@ -176,18 +190,27 @@ def problems(draw, max_depth: int = 4):
         expr = Op("mul", (Var("a", SCALAR), expr))
         names = ["a"]
     shapes = var_shapes(expr)
-    order = 2 if shape == SCALAR and draw(st.integers(0, 3)) == 0 else 1
     small = [n for n in names if 1 in shapes[n]]
-    if order == 2 and small and draw(st.integers(0, 5)) > 0:
-        wrt = (draw(st.sampled_from(small)),)
-    elif order == 1 and shape[1] == 1 and len(small) >= 2 and draw(st.integers(0, 3)) == 0:
+    # order: Hessians of anything, order 3 by scalars and vectors (their arrays stay small);
+    # mixed partials ∂²f/∂w₁∂w₂ by two variables of any shapes
+    how = draw(st.sampled_from(["first"] * 10 + ["second"] * 4 + ["third", "mixed", "mixed"]))
+    order, mixed = 1, False
+    if how == "mixed" and len(names) >= 2:
+        wrt, order, mixed = tuple(draw(st.permutations(names))[:2]), 2, True
+    elif how == "third" and small and max(_rank(shapes[n]) for n in small) <= 1:
+        wrt, order = (draw(st.sampled_from(small)),), 3
+    elif how == "second" or (how == "third" and shape == SCALAR):
+        order = 2
+        wrt = (draw(st.sampled_from(small if small and draw(st.integers(0, 2)) else names)),)
+    elif shape[1] == 1 and len(small) >= 2 and draw(st.integers(0, 3)) == 0:
         wrt = tuple(draw(st.permutations(small))[:draw(st.integers(2, len(small)))])
     else:
         wrt = (draw(st.sampled_from(names)),)
-    layout = draw(st.sampled_from(["numerator", "denominator"]))
+    form = draw(st.sampled_from(["auto"] * 7 + ["differential", "index", "kron"]))
+    layout = draw(st.sampled_from(_layouts(expr, wrt, order, mixed, shapes)))
     n, m = draw(st.permutations([2, 3, 4]))[:2]
     mode = draw(st.sampled_from(["integer", "symbolic", "mixed"]))
     numeric = {"integer": (True, True), "symbolic": (False, False),
                "mixed": draw(st.sampled_from([(True, False), (False, True)]))}[mode]
     tokens = tuple((k, str(v) if num else k) for (k, v), num in zip(((N, n), (M, m)), numeric))
-    return Problem(expr, wrt, order, layout, ((N, n), (M, m)), tokens)
+    return Problem(expr, wrt, order, layout, ((N, n), (M, m)), tokens, form, mixed)

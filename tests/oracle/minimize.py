@@ -2,7 +2,8 @@
 
 Owns: `minimize(outcome)` — greedy shrinking of a wrong problem (replace a node by one of its
 operands of the same shape, by a variable of that shape already in the problem or a number;
-then fewer variables, first order, numerator layout, symbolic sizes, canonical names) as long
+then fewer variables, lower order, numerator layout, the automatic form, symbolic sizes,
+canonical names) as long
 as `judge` still finds a wrong answer with the same signature (the same channels failing the
 same way); and
 `classify(outcomes)`, which groups wrong answers by their minimal reproducer.
@@ -53,15 +54,20 @@ def _candidates(p):
                 continue
             names = variables(expr)
             wrt = tuple(w for w in p.wrt if w in names)
-            if wrt:
+            if wrt == p.wrt:
+                yield dataclasses.replace(p, expr=expr)
+            elif wrt and not p.mixed:
                 yield dataclasses.replace(p, expr=expr, wrt=wrt)
     if len(p.wrt) > 1:
         for w in p.wrt:
-            yield dataclasses.replace(p, wrt=(w,))
+            yield dataclasses.replace(p, wrt=(w,), mixed=False,
+                                      order=1 if p.mixed else p.order)
     if p.layout == "denominator":
         yield dataclasses.replace(p, layout="numerator")
-    if p.order == 2:
-        yield dataclasses.replace(p, order=1)
+    if p.order > 1 and not p.mixed:
+        yield dataclasses.replace(p, order=p.order - 1)
+    if p.form != "auto":
+        yield dataclasses.replace(p, form="auto")
     canonical = _canonical_names(p)
     if canonical is not None:
         yield canonical
@@ -93,7 +99,8 @@ def _rename(e, names):
 def _cost(p) -> tuple:
     occurrences = sum(1 for n in walk(p.expr) if isinstance(n, Var))
     canonical = _canonical_names(p) is None
-    return (size(p.expr), len(p.wrt), occurrences, p.order, p.layout == "denominator",
+    return (size(p.expr), len(p.wrt), occurrences, p.order, p.form != "auto",
+            p.layout == "denominator",
             sum(t.isdigit() for _, t in p.tokens), not canonical, len(p.text))
 
 
@@ -134,5 +141,5 @@ def classify(outcomes: list[Outcome], per_signature: int = 40) -> list[tuple[Out
         for o in sorted(os, key=lambda o: _cost(o.problem))[:per_signature]:
             m = minimize(o)
             p = m.problem
-            groups[(m.signature, p.text, p.wrt, p.order, p.layout)].append(m)
+            groups[(m.signature, p.text, p.wrt, p.order, p.layout, p.form, p.mixed)].append(m)
     return sorted(((ms[0], len(ms)) for ms in groups.values()), key=lambda t: -t[1])

@@ -1,8 +1,9 @@
 """One oracle problem (expression, variables, order, layout, sizes) and its sample points.
 
-Owns: `Problem` — what is asked of matcalc (its text, declared shapes and the shapes of the
-answer by the contract: S for the output, T for the variable(s), S+T·order for the
-derivative) — and `sample_point`, the domain-aware sampling of the variables: entries of
+Owns: `Problem` — what is asked of matcalc (its text, declared shapes, the order, the form
+asked for, a mixed partial or not, and the shapes of the answer by the contract: S for the
+output, T for the variable(s), S+T·order for the derivative, S+T₁+T₂ for a mixed partial by
+its variables in turn) — and `sample_point`, the domain-aware sampling of the variables: entries of
 either sign or positive, square matrices diagonally dominant (so inv/det/logdet are well
 conditioned and det > 0), scalars away from 0.
 """
@@ -25,6 +26,17 @@ class Problem:
     layout: str = "numerator"
     sizes: tuple = (("n", 3), ("m", 2))          # size key -> concrete value at the point
     tokens: tuple = (("n", "n"), ("m", "m"))     # size key -> as declared ('n' or '3')
+    form: str = "auto"                           # auto | differential | index | kron
+    mixed: bool = False                          # ∂ᵏf/∂w₁…∂w_k: one variable per round
+
+    @property
+    def rounds(self) -> list:
+        """The variables of each round of differentiation."""
+        return [(w,) for w in self.wrt] if self.mixed else [self.wrt] * self.order
+
+    @property
+    def n_rounds(self) -> int:
+        return len(self.rounds)
 
     @property
     def text(self) -> str:
@@ -61,6 +73,10 @@ class Problem:
 
     @property
     def deriv_shape(self) -> tuple:
+        if self.mixed:
+            shapes, sizes = self.var_shapes, self.size_values
+            return self.out_shape + tuple(d for w in self.wrt
+                                          for d in np_shape(shapes[w], sizes))
         return self.out_shape + self.wrt_shape * self.order
 
     @property
@@ -76,12 +92,17 @@ class Problem:
         return keys
 
     def family(self) -> str:
-        """e.g. 'scalar by vector', 'matrix by scalar,vector' (for the tally)."""
+        """e.g. 'scalar by vector', 'order 2: scalar by matrix', 'mixed: scalar by vector,
+        matrix', with the form asked for in brackets (for the tally)."""
         def kind(shape):
             return "scalar" if shape == SCALAR else "vector" if 1 in shape else "matrix"
         by = ",".join(kind(self.var_shapes[w]) for w in self.wrt)
-        what = "hessian of scalar" if self.order == 2 else kind(self.expr.shape)
-        return f"{what} by {by}"
+        what = f"{kind(self.expr.shape)} by {by}"
+        if self.mixed:
+            what = "mixed: " + what
+        elif self.order > 1:
+            what = f"order {self.order}: " + what
+        return what + (f" [{self.form}]" if self.form != "auto" else "")
 
     def to_2d(self, point: dict) -> dict:
         sizes = self.size_values
@@ -92,6 +113,8 @@ class Problem:
     def describe(self, point: dict | None = None) -> str:
         out = (f"text={self.text!r} wrt={self.wrt_arg!r} shapes={self.shapes} "
                f"order={self.order} layout={self.layout!r}")
+        out += (f" form={self.form!r}" if self.form != "auto" else "") + \
+            (" mixed=True" if self.mixed else "")
         if point is not None:
             pts = {k: np.round(np.asarray(v, dtype=float), 4).tolist() for k, v in point.items()}
             out += f" point={pts}"

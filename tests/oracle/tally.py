@@ -1,6 +1,7 @@
 """The oracle's bookkeeping: counts of outcomes per run, the summary table, the JSON record.
 
-Owns: `Tally` (correct / refused by label / wrong / no usable point, per family, and the
+Owns: `Tally` (correct / refused by label / wrong / known defect by id / no usable point,
+per family, and the
 channels compared), `TALLIES` (the runs of this session, printed by `tests/conftest.py` at the
 end of the session) and `write_json` (the slow profile's `tests/oracle/last_run.json`).
 Standard library only, so that conftest can import it cheaply.
@@ -22,6 +23,7 @@ class Tally:
         self.kinds: Counter = Counter()
         self.refused: Counter = Counter()
         self.no_point: Counter = Counter()
+        self.known: Counter = Counter()          # wrong answers of a reported defect (known.py)
         self.families: Counter = Counter()
         self.channels: Counter = Counter()
         self.wrong: list = []
@@ -38,9 +40,11 @@ class Tally:
             self.refused[outcome.label] += 1
         elif outcome.kind == "no point":
             self.no_point[outcome.label] += 1
+        elif outcome.kind == "known defect":
+            self.known[outcome.label] += 1
         elif outcome.kind == "wrong":
             self.wrong.append(outcome)
-        if outcome.kind in ("correct", "wrong") and outcome.truth is not None:
+        if outcome.kind in ("correct", "wrong", "known defect") and outcome.truth is not None:
             self.channels.update(["lambdify", *compared])
         self.seconds = time.time() - self.started
 
@@ -62,15 +66,19 @@ class Tally:
         k = self.kinds
         lines = [f"autodiff oracle ({self.name}): {self.total} problems in {self.seconds:.0f} s: "
                  f"{k['correct']} correct, {k['refused']} refused, {k['wrong']} wrong, "
+                 f"{k['known defect']} known defects, "
                  f"{k['no point']} without a usable sample point",
                  "  compared: " + ", ".join(f"{c} {n}" for c, n in self.channels.items())]
         lines += [f"  {b} not compared: {r}" for b, r in self.skipped.items()]
         lines += [f"  refused {n:5d}  {label}" for label, n in self.refused.most_common()]
         lines += [f"  no point {n:4d}  {why}" for why, n in self.no_point.most_common()]
+        lines += [f"  KNOWN DEFECT {n:4d}  {label} (tests/oracle/known.py: reported, not fixed)"
+                  for label, n in self.known.most_common()]
         families = sorted({f for f, _ in self.families})
         lines.append(f"  {'family':40s} correct refused   wrong no-point")
         for f in families:
             c = [self.families[(f, kind)] for kind in ("correct", "refused", "wrong", "no point")]
+            c[2] += self.families[(f, "known defect")]
             lines.append(f"  {f:40s} {c[0]:7d} {c[1]:7d} {c[2]:7d} {c[3]:8d}")
         for sig, n, o in self.wrong_by_signature():
             lines.append(f"  wrong {n:5d}  {sig}")
@@ -82,7 +90,8 @@ class Tally:
         return {"run": self.name, "date": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "seconds": round(self.seconds), "problems": self.total,
                 "correct": k["correct"], "refused": k["refused"], "wrong": k["wrong"],
-                "no_point": k["no point"], "refused_by_label": dict(self.refused.most_common()),
+                "no_point": k["no point"], "known_defects": dict(self.known.most_common()),
+                "refused_by_label": dict(self.refused.most_common()),
                 "no_point_by_reason": dict(self.no_point.most_common()),
                 "wrong_by_signature": {s: n for s, n, _ in self.wrong_by_signature()},
                 "channels": dict(self.channels), "not_compared": dict(self.skipped)}

@@ -86,24 +86,45 @@ def truth_at(problem: Problem, point: dict):
 
 
 def _derivatives(problem: Problem, env: dict, policy: dict):
-    """(value, first derivative[, second]) of one branch, in the contract's shapes."""
+    """(value, first derivative, …, the problem's derivative) of one branch, in the
+    contract's shapes: nested jacobians of one flat θ per round (the same θ every round
+    unless mixed)."""
     sizes = problem.size_values
+    S = problem.out_shape
+    rounds = [tuple(r) for r in problem.rounds]
     shapes2d = {w: env[w].shape for w in problem.wrt}
-    theta0 = np.concatenate([env[w].reshape(-1) for w in problem.wrt])
-    S, T = problem.out_shape, problem.wrt_shape
 
-    def f(theta):
-        local, off = dict(env), 0
-        for w in problem.wrt:
-            k = math.prod(shapes2d[w])
-            local[w] = anp.reshape(theta[off:off + k], shapes2d[w])
-            off += k
+    def flat(r):
+        return np.concatenate([env[w].reshape(-1) for w in r])
+
+    def f(*thetas):
+        local = dict(env)
+        for r, theta in zip(rounds if problem.mixed else rounds[:1], thetas):
+            off = 0
+            for w in r:
+                k = math.prod(shapes2d[w])
+                local[w] = anp.reshape(theta[off:off + k], shapes2d[w])
+                off += k
         out = Evaluation(sizes, policy, guard=False)(problem.expr, local)
         return anp.reshape(out, S)
 
-    value = np.asarray(f(theta0), dtype=float)
-    first = np.reshape(jacobian(f)(theta0), S + T)
-    if problem.order == 1:
-        return value, first
-    second = np.reshape(jacobian(jacobian(f))(theta0), S + T + T)
-    return value, first, second
+    if problem.mixed:
+        thetas = [flat(r) for r in rounds]
+        Ts = [tuple(d for w in r for d in np.shape(np.asarray(getval_point(problem, w))))
+              for r in rounds]
+    else:
+        thetas = [flat(rounds[0])]
+        Ts = [problem.wrt_shape] * len(rounds)
+    value = np.asarray(f(*thetas), dtype=float)
+    out, g, shape = [value], f, S
+    for k in range(len(rounds)):
+        g = jacobian(g, k if problem.mixed else 0)
+        shape = shape + Ts[k]
+        out.append(np.reshape(g(*thetas), shape))
+    return tuple(out)
+
+
+def getval_point(problem: Problem, w: str):
+    """A zero array of `w`'s shape in the contract (scalar (), vector (n,), matrix)."""
+    from .tree import np_shape
+    return np.zeros(np_shape(problem.var_shapes[w], problem.size_values))

@@ -1,0 +1,174 @@
+"""The node-by-node part of the code printer: leaves, arithmetic, element-wise functions
+(with the stable forms of logarithms), reductions, structure — each `_<op>(e)` returns the
+`Val` of one node from its operands' (see `printing/code.py` for the printer itself).
+
+Owns: `NodePrinter`, the mixin `CodePrinter` is built on.  Only text.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .reorder import rank, removable_zero_division
+from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p
+
+
+class NodePrinter:
+    # leaves
+    def _var(self, e):
+        return Val(self.var_code.get(e.value, e.value))
+
+    def _num(self, e):
+        """A float literal (`2.0`, never `2`): library functions refuse ints (torch.sigmoid,
+        jax.nn.sigmoid, torch.clamp) and NumPy refuses an integer to a negative power."""
+        v: Fraction = e.value
+        if v.denominator == 1:
+            s = f"{v.numerator}.0"
+        elif (v * 2 ** 60).denominator == 1 or len(repr(float(v))) < 12:
+            s = repr(float(v))
+        else:
+            return Val(f"{v.numerator} / {v.denominator}", MUL, const=True)
+        return Val(s, UNARY if s.startswith("-") else ATOM, const=True)
+
+    def _size(self, e):
+        return Val(self.dim(e.value))
+
+    def _ones(self, e):
+        return Val("1", const=True) if rank(e.shape) == 0 else self.call("ones", self.dims(e.shape))
+
+    def _zeros(self, e):
+        return Val("0", const=True) if rank(e.shape) == 0 else self.call("zeros", self.dims(e.shape))
+
+    def _eye(self, e):
+        return self.call("eye", self.dim(e.shape[0]))
+
+    def _embed(self, e):
+        """E[i, j] = 1 where i = j + offset: a block's place in a literal (index forms)."""
+        rows, cols = e.shape
+        code = self.fn["embed"].format(self.dim(rows), self.dim(cols), self.dim(e.value))
+        k = rank(e.shape)
+        return Val(code) if k == 2 else self.call("reshape", code, "()" if k == 0 else "(-1,)")
+
+    # arithmetic
+    def _binary(self, e, sym, prec):
+        va, vb = self.emit(e.args[0]), self.emit(e.args[1])
+        if sym in "+-" and va.kind == vb.kind == "diag":
+            return Val(binop(as_vector(va), sym, as_vector(vb), prec).code, prec, "diag")
+        if sym == "/" and va.kind == "diag" and rank(e.args[1].shape) == 0:
+            return Val(binop(as_vector(va), "/", vb, MUL).code, MUL, "diag")
+        return binop(self.dense(va, e.args[0].shape), sym, self.dense(vb, e.args[1].shape), prec)
+
+    def _add(self, e):
+        return self._binary(e, "+", ADD)
+
+    def _sub(self, e):
+        return self._binary(e, "-", ADD)
+
+    def _div(self, e):
+        if removable_zero_division(e):       # 0/0 there is its limit, 0 (reorder.py)
+            self.helpers.add("_div0")
+            va, vb = (self.dense(self.emit(a), a.shape) for a in e.args)
+            return Val(f"_div0({va.code}, {vb.code})")
+        return self._binary(e, "/", MUL)
+
+    def _pow(self, e):
+        va, vb = self.emit(e.args[0]), self.emit(e.args[1])
+        x = e.args[1]
+        if x.op == "num" and x.value.denominator == 1:     # x ** 2, x ** -1: an int exponent
+            vb = Val(str(x.value.numerator), UNARY if x.value < 0 else ATOM, const=True)
+        return Val(f"{p(self.dense(va, e.args[0].shape), ATOM)} ** {p(vb, UNARY)}", POW,
+                   const=va.const and vb.const)
+
+    def _max(self, e):
+        return self._extremum(e, "max")
+
+    def _min(self, e):
+        return self._extremum(e, "min")
+
+    def _extremum(self, e, key):
+        va, vb = (self.dense(self.emit(a), a.shape) for a in e.args)
+        if va.const and vb.const:                         # two Python numbers
+            return Val(f"{key}({va.code}, {vb.code})", const=True)
+        if self.backend == "pytorch" and (va.const or vb.const):
+            c, x = (va, vb) if va.const else (vb, va)
+            bound = {"max": "min", "min": "max"}[key]     # max(x, c) = clamp(x, min=c)
+            return Val(f"torch.clamp({x.code}, {bound}={c.code})")
+        return self.call(key, va.code, vb.code)
+
+    def _T(self, e):
+        v = self.emit(e.args[0])
+        if rank(e.shape) < 2 or v.kind == "diag":
+            return v
+        return Val(p(v, ATOM) + ".T")
+
+    def _diag(self, e):
+        x = e.args[0]
+        v = self.emit(x)
+        if rank(x.shape) == 0:
+            return v
+        if rank(x.shape) == 1:
+            return Val(v.code, v.prec, "diag")
+        return Val(v.code, v.prec) if v.kind == "diag" else self.call("diagonal", v.code)
+
+    def _inv(self, e):
+        v = self.emit(e.args[0])
+        if v.kind == "diag":
+            return Val(binop(Val("1", const=True), "/", Val(v.code, v.prec), MUL).code, MUL, "diag")
+        return self.call("inv", v.code)
+
+    def _reduce(self, e):
+        v = self.emit(e.args[0])
+        if v.kind == "diag" and e.op in ("sum", "tr"):
+            return self.call("sum", v.code)
+        return self.call(e.op, self.arg(self.dense(v, e.args[0].shape)))
+
+    def _ewise(self, e):
+        if e.op == "log":
+            stable = self._stable_log(e.args[0])
+            if stable is not None:
+                return stable
+        # a record's call: its operands in order (mpow(X, k): the power as written, an int)
+        first = self.dense(self.emit(e.args[0]), e.args[0].shape)
+        rest = [str(a.value.numerator) if a.op == "num" and a.value.denominator == 1
+                else self.dense(self.emit(a), a.shape).code for a in e.args[1:]]
+        return self.call(e.op, self.arg(first), *rest)
+
+    def _value(self, e) -> str:
+        return self.arg(self.dense(self.emit(e), e.shape))
+
+    def _stable_log(self, x):
+        """log(1 + exp(u)) = softplus(u), log(sigmoid(u)) = -softplus(-u),
+        log(1 - sigmoid(u)) = -softplus(u), log(1 + u) = log1p(u), log(softmax(z)) = the
+        log-softmax: no overflow to inf at a margin of 1000, no log(0)."""
+        def one(t):
+            return t.op == "ones" or (t.op == "num" and t.value == 1)
+        if x.op == "sigmoid":
+            u = x.args[0]
+            minus_u = self.neg(self.dense(self.emit(u), u.shape))     # keeps precedence
+            return self.neg(self.call("softplus", self.arg(minus_u)))
+        if x.op == "sub" and one(x.args[0]) and x.args[1].op == "sigmoid":
+            return self.neg(self.call("softplus", self._value(x.args[1].args[0])))
+        if x.op == "softmax":
+            z = self._value(x.args[0])
+            if self.backend == "jax":
+                return Val(f"jax.nn.log_softmax({z})")
+            return binop(Val(z), "-", self.call("logsumexp", z), ADD)
+        if x.op == "add" and (one(x.args[0]) or one(x.args[1])):
+            u = x.args[1] if one(x.args[0]) else x.args[0]
+            if u.op == "exp":
+                return self.call("softplus", self._value(u.args[0]))
+            if u.shape == x.shape:
+                return self.call("log1p", self._value(u))
+        return None
+
+    def _unvec(self, e):
+        v = self.dense(self.emit(e.args[0]), e.args[0].shape)
+        return self.call("reshape", v.code, self.dims(e.shape))
+
+    def _const(self, e):
+        return Val(self.fn[e.op], const=True)
+
+    def _vcat(self, e):
+        return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=0)
+
+    def _hcat(self, e):
+        return self.via_2d("concat", e, [(self.emit(a), a.shape) for a in e.args], axis=1)
