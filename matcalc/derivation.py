@@ -90,7 +90,7 @@ class Derivation:
     @functools.cached_property
     def steps(self) -> list:
         from .display import Steps
-        from .steps import explain
+        from .explain import explain
         return Steps(explain(self))
 
     def steps_text(self) -> str:

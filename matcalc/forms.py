@@ -41,6 +41,7 @@ class Forms:
     differential: Expr | None = None   # dᵏY for reading: one d(x) per variable, simplified
     parts: list = field(default_factory=list)     # the matrix chain, for the steps
     engines: list = field(default_factory=list)   # the differential chain's engines
+    chain: list = field(default_factory=list)     # d y, d²y, … as taken, for the steps
     simplifications: list = field(default_factory=list)
     from_index: bool = False           # the matrix form was read back from the index form
     _index: object = None
@@ -78,6 +79,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         eng = Engine(rb, v, shape, r)
         f.engines.append(eng)
         L = eng.differential(L) if L is not None else None
+        f.chain.append(L)
     f.multilinear = simplify(L, None, rb) if L is not None else None
     if f.multilinear is not None and not any(n.op == "d" for n in f.multilinear.walk()):
         f.multilinear = None                      # it simplified to 0

@@ -14,6 +14,7 @@ Four kinds, told apart by the head of the rule:
   jac(LHS) = RHS        forward identification: dy = J dx  ->  J  (the vector chain rule)
   grad(LHS, ?G) = RHS   reverse identification: tr(Gᵀ dy) = tr(RHSᵀ dx) (gradients)
   LHS → RHS             simplification
+A file's `[[identity]]` records are results matcalc must reproduce, not rules (identities.py).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from . import rulecache
+from . import identities, rulecache
 from .errors import MatcalcError, RuleFileError
 from .patterns import (CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition,
                        compile_patterns, variants)
@@ -46,6 +47,7 @@ class Section:
     file: str
     description: str = ""
     laws: list = field(default_factory=list)   # statements without a pattern (the chain rules)
+    identities: list = field(default_factory=list)   # derived identities (matcalc.identities)
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Rulebook:
     rules: list
     by_kind: dict             # kind -> {head op -> [rules in file order]}
     by_id: dict
+    identities: list = field(default_factory=list)   # [[identity]]: results, not rules
 
     def candidates(self, kind: str, op: str) -> list:
         return self.by_kind.get(kind, {}).get(op, ())
@@ -261,6 +264,7 @@ def _load_file(path: Path):
                       source=sec.get("source", ""), extension=bool(sec.get("extension", False)),
                       file=path.name, description=sec.get("description", ""))
     rules = [_load_rule(r, section, path) for r in data.get("rule", [])]
+    section.identities = identities.load_entries(data.get("identity", []), section, path)
     for law in data.get("law", []):
         if not law.get("id") or not law.get("statement"):
             raise RuleFileError(f"{path.name}: every law needs an 'id' and a 'statement'")
@@ -286,5 +290,10 @@ def load(directory: str | None = None) -> Rulebook:
         by_id[r.id] = r
         head = r.lhs.op if r.kind != "reverse" else r.lhs.args[0].op
         by_kind.setdefault(r.kind, {}).setdefault(head, []).append(r)
+    idents, seen = [i for s in sections for i in s.identities], dict(by_id)
+    for i in idents:
+        if seen.setdefault(i.id, i) is not i:
+            raise RuleFileError(f"{i.file}: identity id {i.id!r} is used twice "
+                                f"(also in {seen[i.id].file})")
     rulecache.write()
-    return Rulebook(sections, rules, by_kind, by_id)
+    return Rulebook(sections, rules, by_kind, by_id, idents)

@@ -1,6 +1,7 @@
 """Steps: the derivation the way the paper teaches it, from what the engine actually did.
 
-Owns: `Step`, `explain(derivation)`, `steps_text`, `steps_latex`.
+Owns: `Step`, `explain_one(part)`, `steps_text`, `steps_latex` (the whole derivation's
+steps: `matcalc.explain`).
 The four-step process of R-C2: intermediate variables u₁ … uₖ (innermost first), the partial
 of each with the id of the rule that gives it, the chain rule that combines them (the most
 specific of the paper's three that applies) with its product written out and the u's
@@ -53,6 +54,11 @@ def _cite(rule) -> str:
     return "; ".join(parts)
 
 
+def _tex_name(name: str) -> str:
+    from .printing.latex import latex_name
+    return latex_name(name)
+
+
 def _d(y: str, x: str) -> tuple[str, str]:
     from .printing.latex import latex_name
     return f"∂{y}/∂{x}", f"\\frac{{\\partial {latex_name(y)}}}{{\\partial {latex_name(x)}}}"
@@ -75,7 +81,7 @@ def _intermediate_steps(chain, yname) -> list:
                           rule.id if rule else None, _cite(rule)))
     if chain.inter:
         k = len(chain.inter)
-        steps.append(Step("note", f"{yname} = {uname(k)}", f"{yname} &= u_{{{k}}}"))
+        steps.append(Step("note", f"{yname} = {uname(k)}", f"{_tex_name(yname)} &= u_{{{k}}}"))
     return steps
 
 
@@ -166,8 +172,9 @@ def explain_one(part, target, transpose: bool = False) -> list:
             return steps + more
     L = engine.differential(part.y)
     if L is not None and len(str(L)) < 400:
-        steps.append(Step("differential", f"d{yname} = {L}", f"d{yname} &= {_latex(L)}",
-                          expr=L, lhs=f"d{yname}"))
+        steps.append(Step("differential", f"d{yname} = {L}",
+                          f"d{_tex_name(yname)} &= {_latex(L)}", expr=L,
+                          lhs=f"d{_tex_name(yname)}"))
     rules_used = sorted({r.id for r, _ in engine.trace})
     how_text = {
         "scalar": f"{x.value} is a scalar: {dtext} is the coefficient of d{x.value} in "
@@ -183,55 +190,6 @@ def explain_one(part, target, transpose: bool = False) -> list:
                       expr=part.raw, lhs=dtex))
     more, _ = _simplify_steps(part.raw, rb)
     return steps + more
-
-
-def explain(d) -> list:
-    steps: list[Step] = []
-    rb, trace = d.question.rulebook, d.trace
-    if d.order == 2:
-        (first,), (second,) = trace.rounds
-        x = d.wrt[0]
-        steps.append(Step("header", f"the gradient g = ∇{x} y = (∂y/∂{x})ᵀ, a column"))
-        column = d.var_shapes[x][1] == 1 and d.var_shapes[x] != SCALAR
-        steps += explain_one(first, first.raw, transpose=column)
-        steps.append(Step("header", f"the Hessian H = ∂g/∂{x} = ∂²y/∂{x}²: the Jacobian of "
-                                    f"the gradient, g = {present(first.raw)}"))
-        steps += explain_one(second, d.result)
-    elif len(d.wrt) == 1:
-        part = trace.rounds[0][0]
-        target = simplify(part.raw, None, rb)
-        steps += explain_one(part, target)
-    else:
-        for part in trace.rounds[0]:
-            steps.append(Step("header", f"by {part.engine.x.value}"))
-            steps += explain_one(part, simplify(part.raw, None, rb))
-        steps.append(Step("header", f"the Jacobian by ({', '.join(d.wrt)}) puts these side "
-                                    f"by side (R-J4)", rule=None, source="R-J1, R-J4"))
-    said = set()
-    for rid in sorted(trace.rules_used()):
-        rule = rb.by_id.get(rid)
-        if rule is not None and rule.erratum and rule.erratum not in said:
-            said.add(rule.erratum)
-            steps.append(Step("note", "erratum " + rule.erratum, rule=rule.id,
-                              source=rule.cite()))
-    if d.layout == "denominator":
-        steps.append(Step("layout", "denominator layout: the transpose of the numerator-layout "
-                                    "Jacobian"))
-    steps.append(Step("result", f"∂/∂{','.join(d.wrt)} = {d.result}   "
-                                f"({d.shape_text}{layout_note(d)})",
-                      f"&= {_latex(d.result)}", expr=d.result))
-    return steps
-
-
-def layout_note(d) -> str:
-    """`, numerator layout` only where the layout changes the answer (a vector by a scalar
-    or a vector, a scalar by a vector); a scalar by a scalar or by a matrix has one form."""
-    from .conventions import is_vector_case
-    xs = [d.var_shapes[w] for w in d.wrt]
-    if not is_vector_case(d.expr.shape, xs) or d.order != 1 or \
-            all(s == SCALAR for s in [d.expr.shape, *xs]):
-        return ""
-    return f", {d.layout} layout"
 
 
 def steps_text(steps: list) -> str:

@@ -4,6 +4,7 @@ them out as LaTeX and HTML; `tables` as Markdown).
 
 Owns: the constants (titles, intro, columns), `Row`, `Table`, `shapes_text`, `heading`,
 `caption`, `cells`, `statement`, `latex_of`, `parts`.
+An identity's row (`[[identity]]`, matcalc.identities) shows a Kronecker form in both vec orders.
 Invariant: no column is empty — a row without the paper's statement shows its rule's own
 identity — and every table has a caption.
 """
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import MatcalcError
+from .identities import Identity
 from .sizes import format_dim
 
 FORMATS = ("markdown", "latex", "html")
@@ -39,6 +41,7 @@ class Row:
     example: dict
     derivation: object
     first: bool            # the rule's first example (its paper statement is shown there)
+    column: object = None  # an identity's derivation in column-major vec (a Kronecker form)
 
 
 @dataclass
@@ -128,7 +131,13 @@ def cells(row: Row, math, text, code, stmt, sep=" · "):
         said = stmt(r.paper) if row.first else text("″")
     else:
         said = stmt(rule_statement(r)) if row.first else text("″")
-    return [code(ex["expr"]), text(shapes_text(ex)), code(ex["wrt"]), math(row),
+    answer = math(row)
+    if row.column is not None:     # the Cookbook's column-major vec beside matcalc's row-major
+        answer += text(" (row-major vec); column-major: ") + \
+            math(Row(r, ex, row.column, row.first))
+    if getattr(r, "note", "") and isinstance(r, Identity):
+        said += text(f" ({r.note})")
+    return [code(ex["expr"]), text(shapes_text(ex)), code(ex["wrt"]), answer,
             said, code(r.id) + (sep + text(r.cite()) if r.cite() else "")]
 
 

@@ -2,7 +2,7 @@
 
 Owns: `render(format, only)` in Markdown (GitHub math), LaTeX (a standalone document) and
 HTML (one offline file, math as native MathML), and `entries()`, the checked rows.
-Invariants: every row is a rule's worked example derived by the engine and verified by
+Invariants: every row is a rule's worked example (or a file's `[[identity]]`) derived by the engine and verified by
 `Derivation.check()` while the tables are generated — a row that fails aborts generation
 with a MatcalcError naming its rule id; rules from the paper and the project's extensions
 (`extension = true`, or an extension section) are never mixed in one table; the output is a
@@ -25,8 +25,8 @@ def names(rulebook=None) -> list[str]:
     """The table names `only` accepts, in document order (nothing is derived to say so)."""
     rb = rulebook if rulebook is not None else load()
     return list(dict.fromkeys(s.table for s in rb.sections
-                              if s.laws or any(r.section is s and r.derivations
-                                               for r in rb.rules)))
+                              if s.laws or s.identities or any(r.section is s and r.derivations
+                                                               for r in rb.rules)))
 
 
 _ENTRIES: dict = {}
@@ -54,12 +54,13 @@ def _entries(rb, only) -> tuple:
         if only is not None and sec.table != only:
             continue
         rules = [r for r in rb.rules if r.section is sec and r.derivations]
-        if not rules and not sec.laws:
+        if not rules and not sec.laws and not sec.identities:
             continue
         for extension, out in ((False, paper), (True, ext)):
             chosen = [r for r in rules if (r.extension or sec.extension) == extension]
             rows = [Row(r, ex, _derive(derive, r, ex, rb), i == 0)
                     for r in chosen for i, ex in enumerate(r.derivations)]
+            rows += [_identity_row(i, rb) for i in sec.identities if extension]
             if rows or (sec.laws and not extension):
                 out.append(Table(sec, rows, extension))
     return tuple(paper + ext)
@@ -76,6 +77,14 @@ def _derive(derive, rule, ex, rb):
     if not report.passed:
         raise MatcalcError(f"{where} failed its check:\n{report}", label="table-entry")
     return d
+
+
+def _identity_row(ident, rb) -> Row:
+    """An `[[identity]]` derived, compared with its `expect` and proved (in both vec orders
+    where it names one); a failure is a RuleFileError naming its file and id."""
+    from .identity_check import verify
+    ds = verify(ident, rb)
+    return Row(ident, ident.examples[0], ds["row"], True, ds.get("column"))
 
 
 def render(format: str = "markdown", only: str | None = None, rulebook=None) -> str:
