@@ -11,7 +11,10 @@ Invariant: values and shapes are unchanged; the node's children are already fold
 divisor is left standing (its value is undefined, not 0).
 
 >>> from matcalc import parse
->>> str(fold(parse("tanh(0 x)ᵀ @ A", {"x": "n", "A": "n,m"})))
+>>> str(fold(parse("𝟎ᵀ @ A", {"A": "n,m"})))
+'𝟎ᵀ'
+>>> from matcalc.simplify import simplify          # bottom-up: tanh(0 x)ᵀ A → tanh(𝟎)ᵀ A → …
+>>> str(simplify(parse("tanh(0 x)ᵀ @ A", {"x": "n", "A": "n,m"})))
 '𝟎ᵀ'
 """
 from __future__ import annotations
