@@ -243,7 +243,10 @@ class _Builder:
             raise self.err(f"{name}() needs at least one argument", span, label="wrong-arity",
                            hint=f"e.g. {name}(x)")
         if name in self.functions and self.functions[name].expand is not None:
-            op, args = self.functions[name].expand(*args)     # relu(z) is max(0, z)
+            try:
+                op, args = self.functions[name].expand(*args)     # relu(z) is max(0, z)
+            except ParseError as e:          # a macro refuses an operand (mpow's power): where
+                raise self.err(e.message, e.span or span, hint=e.hint, label=e.label) from None
             args = [Expr("num", (), None, Fraction(a), nspan) if isinstance(a, int) else a
                     for a in args]
         return Expr(op, tuple(args), None, None, span)

@@ -49,6 +49,13 @@ def _diag(op, shapes, value):
     return (r, 1)
 
 
+def _frechet(op, shapes, value):
+    (r, c), e = shapes[0], shapes[1]
+    if r != c or e != (r, c):
+        raise _bad(op, shapes)
+    return (r, c)
+
+
 def _concat(axis):
     def rule(op, shapes, value):
         total = shapes[0][axis]
@@ -74,6 +81,8 @@ SHAPE_RULES = {
     "vec": lambda op, shapes, value: (mul_sizes(*shapes[0]), 1),
     "unvec": lambda op, shapes, value: tuple(value),
     "commutation": lambda op, shapes, value: (mul_sizes(*shapes[0]), mul_sizes(*shapes[0])),
+    "frechet": _frechet,
+    "kron_form": lambda op, shapes, value: (mul_sizes(*shapes[0]), mul_sizes(*shapes[0])),
     "vcat": _concat(0),
     "hcat": _concat(1),
     "matrix_same": lambda op, shapes, value: shapes[0],          # softmax_rows(Z)

@@ -181,6 +181,15 @@ class ShapeInference(Broadcasting, AxisShapes, LayerShapes, Unifier):
         self._square(node, kids)
         return (_one(), _one())
 
+    def shape_frechet(self, node, kids):          # f_frechet(X, E, …): E of X's shape
+        r, c = self._square(node, kids)
+        if not all(_unify(a, b) for a, b in zip(self.make_array(kids[1]), (r, c))):
+            raise self.fail(node, f"{REGISTRY[node.op].spelling}(X, E) needs E of X's shape")
+        return r, c
+
+    def shape_kron_form(self, node, kids):        # f_kron(X): (n n)×(n n) for X n×n
+        return self.shape_commutation(node, [self._square(node, kids)])
+
     def shape_diag(self, node, kids):
         r, c = self.make_array(kids[0])
         cr, cc = r.find(), c.find()

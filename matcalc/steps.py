@@ -118,6 +118,19 @@ def _chain_step(rb, chain, yname) -> Step:
     return Step("chain", text, latex, law_id, law.get("source", ""))
 
 
+def _rewrite_latex(b, a) -> str:
+    """`b → a` as align rows: one row where it fits the page, else b and `→ a` each broken
+    (`latex_break`), every row balanced."""
+    from .printing.latex_break import break_latex
+    from .printing.latex_doc import WIDTH
+    if len(str(b)) + len(str(a)) + 3 <= WIDTH:
+        return f"&\\quad {_latex(b)} \\;\\to\\; {_latex(a)}"
+    before, after = break_latex(b, WIDTH), break_latex(a, WIDTH - 3)
+    rows = [f"&\\quad {ln}" for ln in before] + [f"&\\qquad \\to\\; {after[0]}"] + \
+        [f"&\\qquad {ln}" for ln in after[1:]]
+    return " \\\\\n".join(rows)
+
+
 def _simplify_steps(start, rb, prefix: str = "") -> tuple[list, object]:
     """Lines from `start` to its simplified form (whole expressions), and that form."""
     record: list = []
@@ -134,10 +147,8 @@ def _simplify_steps(start, rb, prefix: str = "") -> tuple[list, object]:
             got.append(([rid], None, b, a))
         for ids, _, b, a in got[:MAX_SIMPLIFY_STEPS]:
             rule = rb.by_id.get(ids[0])
-            tex = f"&\\quad {_latex(b)} \\;\\to\\; {_latex(a)}"
-            steps.append(Step("simplify", f"{b}  →  {a}", tex, ids[0],
-                              _cite(rule) if rule else ids[0],
-                              expr=a if len(tex) > 240 else None))   # long: `= a`, broken
+            steps.append(Step("simplify", f"{b}  →  {a}", _rewrite_latex(b, a), ids[0],
+                              _cite(rule) if rule else ids[0]))
         if len(got) > MAX_SIMPLIFY_STEPS:
             steps.append(Step("note", f"… {len(got) - MAX_SIMPLIFY_STEPS} more rewrites"))
         return steps, final

@@ -19,7 +19,7 @@ REGENERATE = ("regenerate it with `matcalc table --output docs/reference.md` (or
               "\"import matcalc.tables as t; open('docs/reference.md', 'w').write("
               "t.render('markdown'))\") and commit the result")
 TABLE_NAMES = ["scalar", "elementwise", "scalar-expansion", "reductions", "axes", "chain", "matrix",
-               "tensor", "by-matrix"]
+               "matfun", "tensor", "by-matrix"]
 
 
 def _row_ids(markdown: str) -> list[str]:

@@ -103,6 +103,8 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
     except _Timeout:
         return done(None, None, f"SymPy took longer than {EXACT_TIME_LIMIT:.0f} s; "
                                 "use the numeric method or smaller sizes")
+    except NotImplementedError as e:     # an operator SymPy cannot expand (expm of a matrix)
+        return done(None, None, str(e))
 
 
 def _compare(sp, problem, sizes, symbols, derivs, closed, full, rng, done):

@@ -1,9 +1,9 @@
-"""Every operator record, in one import: element-wise, arrays, the parse-time macros, and the
-matrixcalculus.org dialect's own macros."""
+"""Every operator record, in one import: element-wise, arrays, the matrix functions, the
+parse-time macros, and the matrixcalculus.org dialect's own macros."""
 from __future__ import annotations
 
 from . import Op, register
-from . import arrays, dialect, elementwise, layers  # noqa: F401  (they register their records)
+from . import arrays, dialect, elementwise, layers, matfun  # noqa: F401  (they register their records)
 
 register(
     # relu(z) is max(0, z), the paper's spelling: the tree and every answer keep max(0, z)

@@ -52,7 +52,11 @@ def helper_source(backend: str, names) -> list[str]:
     for rec in REGISTRY.values():
         for name, src in rec.code.get("helpers", {}).get(backend, {}).items():
             sources.setdefault(name, src)
-    needed = set(names)
-    for name in list(needed):          # a helper may call another (_gelu uses _erf)
-        needed |= {n for n in sources if n != name and f"{n}(" in sources.get(name, "")}
+    needed, todo = set(names), list(names)
+    while todo:                        # a helper may call another (_gelu uses _erf), and so on
+        name = todo.pop()
+        for n in sources:
+            if n not in needed and f"{n}(" in sources.get(name, ""):
+                needed.add(n)
+                todo.append(n)
     return [sources[n] for n in sorted(needed) if n in sources]

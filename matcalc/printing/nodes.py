@@ -126,7 +126,11 @@ class NodePrinter:
             stable = self._stable_log(e.args[0])
             if stable is not None:
                 return stable
-        return self.call(e.op, self.arg(self.dense(self.emit(e.args[0]), e.args[0].shape)))
+        # a record's call: its operands in order (mpow(X, k): the power as written, an int)
+        first = self.dense(self.emit(e.args[0]), e.args[0].shape)
+        rest = [str(a.value.numerator) if a.op == "num" and a.value.denominator == 1
+                else self.dense(self.emit(a), a.shape).code for a in e.args[1:]]
+        return self.call(e.op, self.arg(first), *rest)
 
     def _value(self, e) -> str:
         return self.arg(self.dense(self.emit(e), e.shape))

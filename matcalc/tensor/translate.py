@@ -13,8 +13,10 @@ global), so a tree used twice is never identified with itself by accident.
 from __future__ import annotations
 
 from ..errors import InternalError, UnsupportedError
+from ..ops.matfun import FRECHET
 from ..patterns import count_expr
 from ..rewrite import bottom_up
+from ..shaperules import mk
 from ..sizes import SCALAR
 from ..tree import Expr, ones
 from .ir import IndexForm, Indices, Term, one_over, simplify_terms
@@ -159,8 +161,24 @@ def _build(n: Expr, kids: list, ix: Indices, dirs: dict, glob: set):
         return _product(a, b, axes)
     if op in ("vcat", "hcat"):
         return _concat(n, kids, ix, glob)
+    if op in FRECHET:
+        return _frechet(n, kids, ix, glob)
     raise InternalError(f"'{op}' holds a differential but is not linear: {n}",
                         label="internal")
+
+
+def _frechet(n: Expr, kids, ix, glob) -> _T:
+    """L_f(X, E)_ij = K_f(X)_(ij),(kl) E_kl: the Kronecker form is one factor over four indices
+    (its two axes of n·n, row-major), applied to E (matcalc.ops.matfun)."""
+    if kids[0] is not None:
+        raise UnsupportedError(f"{n.op}: the derivative of a Fréchet derivative by its point "
+                               f"(a second derivative of a matrix function) is not given",
+                               label="index-form")
+    K = mk(FRECHET[n.op][1], n.args[0], *n.args[2:])
+    e = _fresh(kids[1], ix, glob)
+    axes = ix.axes(n.shape)
+    idx = tuple(g[0] for g in axes + e.axes if g)
+    return _product(e, _T([Term(1, ((K, idx),))], axes), axes)
 
 
 def _sum(n: Expr, kids, ix, glob) -> _T:
