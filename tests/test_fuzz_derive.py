@@ -14,7 +14,7 @@ import matcalc
 from matcalc.errors import CheckError, UnsupportedError
 from tests.strategies import SHAPES, expr
 
-CI_EXAMPLES = int(os.environ.get("MATCALC_FUZZ_EXAMPLES", "500"))
+CI_EXAMPLES = int(os.environ.get("MATCALC_FUZZ_EXAMPLES", "300"))
 SLOW_EXAMPLES = int(os.environ.get("MATCALC_FUZZ_EXAMPLES", "20000"))
 VARIABLES = sorted(SHAPES)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
