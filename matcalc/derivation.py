@@ -7,6 +7,8 @@ reads the derivative off it (conventions: `matcalc.conventions`); order 2 differ
 gradient (as a column) once more.  The trace keeps what the engine did, for the steps.
 Invariant: `Derivation.result` is simplified, presented, and has the shape the conventions
 promise (`conventions.matrix_form_shape`) — else InternalError.
+Size: over 300 lines because the joint (block) assembly `_joint` shares `derive`'s state;
+it is the next piece to move out (a `joint` module).
 
 >>> str(derive("max(0, w.x + b)", "w", {"w": "n", "x": "n", "b": "scalar"}))
 'step(w·x + b) xᵀ'

@@ -7,6 +7,7 @@ whole text (names, notes) is `reader.infer`'s; the unification machinery lives i
 `inference`; the same rules for typed operands, in `shaperules`.
 Invariants: every node of a typed tree has a concrete shape `(rows, cols)` over ints and
 size names; a conflict is a `ShapeError` naming the operator, both shapes and the place.
+Size: 303 lines — one shape rule per operator kind, kept together so that they read as a table.
 
 Inference, in words: sizes are union-find variables.  Operators that need arrays (`@`, `·`,
 reductions, `diag`, `tr`…) unify sizes; element-wise operators broadcast a 1×1 operand

@@ -8,6 +8,8 @@ Owns: `Term`, `IndexForm`, `Indices` (fresh indices and their sizes) and `simpli
 Invariant: a factor is a constant matcalc expression (no differential) with one index per
 axis of size other than 1; an index appears in the output at most once; after
 `simplify_terms` no delta touches a summed index.
+Size: over 300 lines because the term algebra (contraction, like terms) and the index
+bookkeeping it needs are one invariant; splitting `simplify_terms` out is the next step.
 """
 from __future__ import annotations
 
