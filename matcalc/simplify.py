@@ -71,9 +71,8 @@ def simplify(e: Expr, record: list | None = None, rulebook=None,
         if a != t and record is not None:
             record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
         t = a
-        if record is not None:
-            memo.clear()
-        cut: list = []
+        memo.clear()    # a fresh memo per pass: a normal form found under one pass's tree
+        cut: list = []  # is not always one in the next (a shared memo broke idempotence)
         out = innermost(t, step, memo, cut)
         if cut:
             memo.clear()

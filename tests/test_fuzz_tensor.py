@@ -81,7 +81,7 @@ def test_regression(text, wrt, order, mixed):
     _run(text, wrt, order, mixed)
 
 
-@settings(max_examples=CI_EXAMPLES, deadline=None,
+@settings(max_examples=CI_EXAMPLES, deadline=None, derandomize=True,  # CI: one fixed sample
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(problems())
 def test_random_tensor_derivations_are_proved(problem):
