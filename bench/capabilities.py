@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from bench.common import fmt_ratio, fmt_time, measure, ratio, table
+from bench.common import available as _available, fmt_ratio, fmt_time, measure, ratio, table
 
 # name, text, wrt, order, shapes(n) — n is the size; what the size means per problem is in
 # `sizes` (an array of n^4 entries at most ~2^24: a Jacobian of a matrix by a matrix is n^4)
@@ -84,14 +84,6 @@ def _autodiff(lib, f, order, scalar):
     if order == 2:
         return lib.hessian(f)
     return lib.jacfwd(lib.hessian(f))          # order 3: forward over reverse over reverse
-
-
-def _available(mod):
-    try:
-        __import__(mod)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def run(mode: str = "full", log=print) -> dict:

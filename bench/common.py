@@ -154,3 +154,12 @@ def machine_line(m: dict) -> str:
             f"[{blas}], sympy {m['sympy']}, torch {m['torch'] or 'absent'}, "
             f"jax {m['jax'] or 'absent'}, tensorgrad {m['tensorgrad'] or 'absent'}"
             + (f"; env {m['blas_env']}" if m["blas_env"] else ""))
+
+
+def available(mod: str) -> bool:
+    """Whether an optional peer (torch, jax, …) imports here."""
+    try:
+        __import__(mod)
+        return True
+    except Exception:  # noqa: BLE001
+        return False

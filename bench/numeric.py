@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from bench.common import fmt_ratio, fmt_time, measure, ratio, table
+from bench.common import available as _available, fmt_ratio, fmt_time, measure, ratio, table
 
 LOGISTIC = ("sum(log(1 + exp(-y ⊙ (X @ w))))", "w", {"X": "m,n", "w": "n", "y": "m"})
 QUAD = ("x' @ A @ x", "x", {"x": "n", "A": "n,n"})
@@ -137,14 +137,6 @@ def _jax_fns(name):
     def prep(data):
         return [jnp.asarray(data[k]) for k in order]
     return prep, (lambda a: g(*a)[1].block_until_ready()), (lambda a: h(*a).block_until_ready())
-
-
-def _available(mod):
-    try:
-        __import__(mod)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def run(mode: str = "full", log=print) -> dict:

@@ -16,6 +16,23 @@ from bench.common import fmt_time, loglog_slope, measure, table
 FIT_FROM = 4      # the exponent is fitted on L ≥ 4: L = 1 has no tanh at all
 
 
+def _derive_and_display(text, wrt, shapes, rec: dict) -> dict:
+    """`rec` with the derivation's time, the display's time and its printed size (or the
+    error)."""
+    import matcalc
+    try:
+        t = time.perf_counter()
+        d = matcalc.derive(text, wrt, shapes=shapes)
+        rec["time"] = time.perf_counter() - t
+        t = time.perf_counter()
+        main, where = d.display()
+        rec["display_time"] = time.perf_counter() - t
+        rec["display_chars"] = len(main) + sum(len(a) + len(b) + 3 for a, b in where)
+    except Exception as e:  # noqa: BLE001
+        rec["error"] = f"{type(e).__name__}: {str(e)[:160]}"
+    return rec
+
+
 def run(mode: str = "full", log=print) -> dict:
     import matcalc
     try:
@@ -123,7 +140,6 @@ def _depth_and_width(mode: str, log) -> dict:
     raised for the duration; and one gradient by many weight matrices at once
     (`derive(expr, [W1, …, Wk])`, a joint derivative).  Derivation time (one run each: these
     are long) and the printed size as `matcalc derive` prints it (shared parts named)."""
-    import matcalc
     from matcalc import parse_errors
     levels = {"tiny": [8, 16], "quick": [64, 128, 256], "full": [64, 128, 256, 512, 1024]}[mode]
     widths = {"tiny": [4], "quick": [10, 25], "full": [10, 25, 50, 100]}[mode]
@@ -133,34 +149,15 @@ def _depth_and_width(mode: str, log) -> dict:
     try:
         for L in levels:
             text, shapes = _deep_text(L)
-            rec = {"L": L}
-            try:
-                t = time.perf_counter()
-                d = matcalc.derive(text, "W1", shapes=shapes)
-                rec["time"] = time.perf_counter() - t
-                t = time.perf_counter()
-                main, where = d.display()
-                rec["display_time"] = time.perf_counter() - t
-                rec["display_chars"] = len(main) + sum(len(a) + len(b) + 3 for a, b in where)
-            except Exception as e:  # noqa: BLE001
-                rec["error"] = f"{type(e).__name__}: {str(e)[:160]}"
+            rec = _derive_and_display(text, "W1", shapes, {"L": L})
             deep.append(rec)
             rows.append([f"L = {L}, by W1", fmt_time(rec.get("time")),
                          fmt_time(rec.get("display_time")),
                          rec.get("display_chars", rec.get("error", "")[:50])])
         for k in widths:
             text, shapes = _deep_text(k)
-            rec = {"L": k, "wrt": k}
-            try:
-                t = time.perf_counter()
-                d = matcalc.derive(text, [f"W{i}" for i in range(1, k + 1)], shapes=shapes)
-                rec["time"] = time.perf_counter() - t
-                t = time.perf_counter()
-                main, where = d.display()
-                rec["display_time"] = time.perf_counter() - t
-                rec["display_chars"] = len(main) + sum(len(a) + len(b) + 3 for a, b in where)
-            except Exception as e:  # noqa: BLE001
-                rec["error"] = f"{type(e).__name__}: {str(e)[:160]}"
+            rec = _derive_and_display(text, [f"W{i}" for i in range(1, k + 1)], shapes,
+                                      {"L": k, "wrt": k})
             wide.append(rec)
             rows.append([f"L = {k}, by W1 … W{k} at once", fmt_time(rec.get("time")),
                          fmt_time(rec.get("display_time")),
