@@ -73,7 +73,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
                    if v in q.structure}
     sym = set(q.structure)
-    memo: dict = {}                 # the normal forms found so far (simplify's memo)
+    memo: dict = {}                 # the rewrite steps found so far (simplify's cache)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -104,11 +104,11 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     paper = _paper_shaped(q.expr.shape, rounds)
     if J is not None:
         f.matrix_raw = J
-        out = simplify(J, record, rb)
+        out = simplify(J, record, rb, memo)
         if sym:
-            out = simplify(strip_symmetric(out, sym), record, rb)
+            out = simplify(strip_symmetric(out, sym), record, rb, memo)
         if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
-            out = simplify(mk("T", out), record, rb)
+            out = simplify(mk("T", out), record, rb, memo)
         f.matrix = present(out)
         f.kind = "matrix" if paper else "kron"
     if paper and (J is None or _machinery(f.matrix)):

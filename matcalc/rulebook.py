@@ -104,9 +104,23 @@ class Rulebook:
     by_kind: dict             # kind -> {head op -> [rules in file order]}
     by_id: dict
     identities: list = field(default_factory=list)   # [[identity]]: results, not rules
+    by_ops: dict = field(default_factory=dict)       # (kind, op, operand ops) -> rules
 
     def candidates(self, kind: str, op: str) -> list:
         return self.by_kind.get(kind, {}).get(op, ())
+
+    def fitting(self, kind: str, e) -> list:
+        """The rules of `kind` with a pattern whose head and operand ops can match the node
+        `e` (an index on the first two levels; `patterns.matches` still decides)."""
+        key = (kind, e.op, tuple(a.op for a in e.args))
+        got = self.by_ops.get(key)
+        if got is None:
+            ops = key[2]
+            got = self.by_ops[key] = [
+                r for r in self.candidates(kind, e.op)
+                if any(len(sig) == len(ops) and all(w is None or w == o for w, o in zip(sig, ops))
+                       for _, sig in r.compiled)]
+        return got
 
     def get(self, rule_id: str) -> Rule:
         return self.by_id[rule_id]

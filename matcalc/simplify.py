@@ -26,15 +26,15 @@ from .tree import SCALAR, Expr
 MAX_PASSES = 60
 
 
-def _rule_step(rulebook, record):
-    """One node: the normal form, then the first simplification rule that applies."""
+def _rule_step(rulebook):
+    """One node: the normal form, then the first simplification rule that applies —
+    (the result or None, the (rule id, before, after) steps taken)."""
     inst = Instantiator({})
 
     def step(e: Expr):
         c = canon(e)
-        if c != e and record is not None:
-            record.append(("simp.algebra", e, c))
-        for rule in rulebook.candidates("simplify", c.op):
+        done = (("simp.algebra", e, c),) if c != e else ()
+        for rule in rulebook.fitting("simplify", c):
             for binds in matches(rule.compiled, c):
                 if not all(cond.holds(SIMPLIFY_CTX, binds) for cond in rule.where):
                     continue
@@ -44,10 +44,8 @@ def _rule_step(rulebook, record):
                     continue            # e.g. a mixed product whose factors do not conform
                 if out.shape != c.shape:
                     continue            # a rewrite never changes a shape
-                if record is not None:
-                    record.append((rule.id, c, out))
-                return out
-        return c if c != e else None
+                return out, done + ((rule.id, c, out),)
+        return (c if c != e else None), done
 
     return step
 
@@ -56,26 +54,31 @@ def simplify(e: Expr, record: list | None = None, rulebook=None,
              memo: dict | None = None) -> Expr:
     """Rewrite to a fixed point; `record` receives (rule id, before, after) for every step.
 
-    The passes share one memo (tree -> its normal form under the rules of `rulebook`, which
-    depends on the node only), so a pass costs a lookup per node already normalised instead
-    of a rule search; `memo` (a dict, for calls with the same rulebook and no `record`)
-    shares it between calls too — several forms of one derivative have most subtrees in
-    common.  Not when steps are recorded (a reused rewrite would not be recorded again);
-    emptied when a pass cut a rewrite short (the memo then holds a non-normal form)."""
-    step = _rule_step(rulebook if rulebook is not None else load(), record)
-    if memo is None or record is not None:
-        memo = {}
+    One rewrite step of a node (its normal form, then the first rule that applies) depends
+    on the node and the rulebook only, so it is computed once per distinct node: the
+    passes of the fixpoint share a cache of steps, and `memo` (a dict, for calls with the
+    same rulebook) shares it between calls too — several forms of one derivative have most
+    subtrees in common.  A cached step replays its records.  What a whole pass found (a
+    node's normal form) is kept for that pass only: a normal form found under one pass's
+    tree is not always one in the next (a memo of normal forms shared across passes broke
+    idempotence), and not at all when the pass cut a rewrite short."""
+    rule_step = _rule_step(rulebook if rulebook is not None else load())
+    steps = {} if memo is None else memo
+
+    def step(n: Expr):
+        hit = steps.get(n)
+        if hit is None:
+            hit = steps[n] = rule_step(n)
+        if record is not None:
+            record.extend(hit[1])
+        return hit[0]
 
     def one_pass(t: Expr) -> Expr:
         a = left_associate(t)
         if a != t and record is not None:
             record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
         t = a
-        memo.clear()    # a fresh memo per pass: a normal form found under one pass's tree
-        cut: list = []  # is not always one in the next (a shared memo broke idempotence)
-        out = innermost(t, step, memo, cut)
-        if cut:
-            memo.clear()
+        out = innermost(t, step, {}, [])
         assert out.shape == t.shape, "simplification changed a shape"
         return out
 
