@@ -37,8 +37,6 @@ class Forms:
     matrix_raw: Expr | None = None     # as read off, before simplification
     kind: str = ""                     # "matrix" (the paper's conventions) | "kron"
     why_not: str = ""                  # why there is no matrix form
-    multilinear: Expr | None = None    # dᵏY, a direction per round (None: the derivative is 0)
-    differential: Expr | None = None   # dᵏY for reading: one d(x) per variable, simplified
     parts: list = field(default_factory=list)     # the matrix chain, for the steps
     engines: list = field(default_factory=list)   # the differential chain's engines
     chain: list = field(default_factory=list)     # d y, d²y, … as taken, for the steps
@@ -47,6 +45,28 @@ class Forms:
     _index: object = None
 
     structure: dict = field(default_factory=dict)   # round -> ("sym"|"diag", convention)
+    _rb: object = None                 # the rulebook and simplifier cache the lazy forms use
+    _memo: dict = field(default_factory=dict)
+    _lazy: dict = field(default_factory=dict)
+
+    @property
+    def multilinear(self) -> Expr | None:
+        """dᵏY simplified, a direction per round (None: the derivative is 0) — built on first
+        use: an answer in the paper's matrix form never prints it."""
+        if "multilinear" not in self._lazy:
+            L = self.chain[-1] if self.chain else None
+            m = simplify(L, None, self._rb, self._memo) if L is not None else None
+            if m is not None and not any(n.op == "d" for n in m.walk()):
+                m = None                          # it simplified to 0
+            self._lazy["multilinear"] = m
+        return self._lazy["multilinear"]
+
+    @property
+    def differential(self) -> Expr | None:
+        """dᵏY for reading: one d(x) per variable, simplified (built on first use)."""
+        if "differential" not in self._lazy:
+            self._lazy["differential"] = _merged(self.multilinear, self._rb, self._memo)
+        return self._lazy["differential"]
 
     def index(self, yshape):
         """The index form (built on first use: it can be large), structured rounds
@@ -73,7 +93,8 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
                    if v in q.structure}
     sym = set(q.structure)
-    memo: dict = {}                 # the rewrite steps found so far (simplify's cache)
+    f._rb = rb
+    memo = f._memo                  # the rewrite steps found so far (simplify's cache)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -81,10 +102,6 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         f.engines.append(eng)
         L = eng.differential(L) if L is not None else None
         f.chain.append(L)
-    f.multilinear = simplify(L, None, rb, memo) if L is not None else None
-    if f.multilinear is not None and not any(n.op == "d" for n in f.multilinear.walk()):
-        f.multilinear = None                      # it simplified to 0
-    f.differential = _merged(f.multilinear, rb, memo)
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
