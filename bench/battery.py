@@ -214,11 +214,78 @@ def _tg_logistic(tg, F, n, m):
     return F.sum(F.log(1 + F.exp(z))), w
 
 
-def _tg_tanh2(tg, F, n, m):
+def _tg_tr_AXB(tg, F, n, m):
+    import sympy
+    p, q = sympy.symbols("p q")
+    A, X = tg.Variable("A", i=p, j=n), tg.Variable("X", j=n, k=q)
+    return A @ X @ tg.Variable("B", k=q, i=p), X
+
+
+def _tg_inv(tg, F, n, m):
+    a, X, c = tg.Variable("a", i=n), tg.Variable("X", i=n, j=n), tg.Variable("c", j=n)
+    return a @ F.inverse(X) @ c, X
+
+
+def _tg_sigmoid_affine(tg, F, n, m):
+    W, x, b = tg.Variable("W", o=m, n=n), tg.Variable("x", n), tg.Variable("b", o=m)
+    return F.sigmoid(W @ x + b), x
+
+
+def _tg_tanh_x(tg, F, n, m):
     x = tg.Variable("x", n)
-    W1, W2 = tg.Variable("W1", o=n, n=n), tg.Variable("W2", o=n, n=n)
-    h = F.tanh(W1 @ x).rename(o="n")
-    return F.tanh(W2 @ h).rename(o="n"), x
+    return F.tanh(x), x
+
+
+def _tg_mlp2(tg, F, n, m):
+    import sympy
+    k = sympy.symbols("k")
+    x, W1 = tg.Variable("x", n), tg.Variable("W1", h=m, n=n)
+    W2, y = tg.Variable("W2", k=k, h=m), tg.Variable("y", k=k)
+    r = W2 @ F.tanh(W1 @ x) - y
+    return r @ r, W1
+
+
+def _tg_tanh_chain(L):
+    def build(tg, F, n, m):
+        x = h = tg.Variable("x", n)
+        for k in range(1, L + 1):
+            h = F.tanh(tg.Variable(f"W{k}", o=n, n=n) @ h).rename(o="n")
+        return h, x
+    return build
+
+
+def _tg_paper(which):
+    """The paper's examples tensorgrad can write (scalars are edge-less variables; it has no
+    sin or cos, so paper_23 and paper_25 are not written)."""
+    def build(tg, F, n, m):
+        x, w = tg.Variable("x", n), tg.Variable("w", n)
+        s = tg.Variable("x")
+        if which == "paper_3":
+            return F.pow(s, 3), s
+        if which == "paper_7":
+            return F.log(F.pow(s, 2)), s
+        if which == "paper_9a":
+            return 3 * F.pow(s, 2) * tg.Variable("y"), s
+        if which == "paper_16a":
+            return w * x, w
+        if which == "paper_17b":
+            return w * F.pow(x, -1), x
+        if which == "paper_20":
+            return F.sum(x), x
+        if which == "paper_28a":
+            return w @ x, w
+        if which == "paper_31":
+            return F.relu(x), x
+        if which == "paper_32a":
+            return F.relu(w @ x + tg.Variable("b")), w
+        X, y = tg.Variable("X", N=m, n=n), tg.Variable("y", N=m)        # paper_33
+        r = y - F.relu(X @ w + tg.Variable("b"))
+        return F.mean(r * r, ["N"]), w
+    return build
+
+
+TG_PAPER = ("paper_3", "paper_7", "paper_9a", "paper_16a", "paper_17b", "paper_20", "paper_28a", "paper_31",
+            "paper_32a", "paper_33")
 
 
 # -- the battery ---------------------------------------------------------------------------------
@@ -321,7 +388,8 @@ def matrix_problems(deep_levels=(1, 2, 4)) -> list[Problem]:
                 sympy=sp_matrix(lambda sp, D: (
                     (lambda A, X, B: (sp.Trace(A * X * B), "X", {"A": A, "X": X, "B": B}))(
                         _ms("A", D["p"], D["n"]), _ms("X", D["n"], D["q"]),
-                        _ms("B", D["q"], D["p"]))))),
+                        _ms("B", D["q"], D["p"])))),
+                tensorgrad=tg_problem(_tg_tr_AXB)),
         Problem("logdet", "logdet(X)", "X", {"X": "n,n"},
                 ref=lambda X: float(np.linalg.slogdet(X)[1]),
                 sympy=sp_matrix(lambda sp, D: (
@@ -338,7 +406,7 @@ def matrix_problems(deep_levels=(1, 2, 4)) -> list[Problem]:
                 sympy=sp_matrix(lambda sp, D: (
                     (lambda a, X, c: (a.T * sp.Inverse(X) * c, "X", {"a": a, "X": X, "c": c}))(
                         _ms("a", D["n"], 1), _ms("X", D["n"], D["n"]), _ms("c", D["n"], 1)))),
-                point={"X": _pos_def}),
+                tensorgrad=tg_problem(_tg_inv), point={"X": _pos_def}),
         Problem("logistic", "sum(log(1 + exp(-y ⊙ (X @ w))))", "w",
                 {"X": "m,n", "w": "n", "y": "m"},
                 ref=lambda X, w, y: float(np.sum(np.logaddexp(0.0, -y * (X @ w)))),
@@ -350,14 +418,16 @@ def matrix_problems(deep_levels=(1, 2, 4)) -> list[Problem]:
                     (lambda W, x, b, u: ((W * x + b).applyfunc(sp.Lambda(u, 1 / (1 + sp.exp(-u)))),
                                          "x", {"W": W, "x": x, "b": b}))(
                         _ms("W", D["m"], D["n"]), _ms("x", D["n"], 1), _ms("b", D["m"], 1),
-                        sp.Dummy("u"))))),
+                        sp.Dummy("u")))),
+                tensorgrad=tg_problem(_tg_sigmoid_affine)),
         Problem("tanh_x", "tanh(x)", "x", {"x": "n"}, ref=lambda x: np.tanh(x),
                 sympy=sp_matrix(lambda sp, D: (
-                    (lambda x: (x.applyfunc(sp.tanh), "x", {"x": x}))(_ms("x", D["n"], 1))))),
+                    (lambda x: (x.applyfunc(sp.tanh), "x", {"x": x}))(_ms("x", D["n"], 1)))),
+                tensorgrad=tg_problem(_tg_tanh_x)),
         Problem("mlp2_W1", "norm(W2 @ tanh(W1 @ x) - y)^2", "W1",
                 {"W1": "h,n", "W2": "k,h", "x": "n", "y": "k"},
                 ref=lambda W1, W2, x, y: float(np.sum((W2 @ np.tanh(W1 @ x) - y) ** 2)),
-                sympy=sp_matrix(_sp_mlp2)),
+                sympy=sp_matrix(_sp_mlp2), tensorgrad=tg_problem(_tg_mlp2)),
         Problem("hess_quad", "x' @ A @ x", "x", {"x": "n", "A": "n,n"}, order=2,
                 ref=lambda x, A: float(x @ A @ x),
                 sympy=sp_matrix(lambda sp, D: (
@@ -379,7 +449,7 @@ def matrix_problems(deep_levels=(1, 2, 4)) -> list[Problem]:
 
         out.append(Problem(f"deep_tanh_L{L}", text, "x", shapes, ref=_tanh_chain_ref(L),
                            sympy=sp_matrix(_sp_deep_tanh(L)),
-                           tensorgrad=tg_problem(_tg_tanh2) if L == 2 else None))
+                           tensorgrad=tg_problem(_tg_tanh_chain(L))))
     return out
 
 
@@ -401,7 +471,11 @@ def _sp_mlp2(sp, D):
 
 
 def battery(deep_levels=(1, 2, 4)) -> list[Problem]:
-    return _paper_refs() + matrix_problems(deep_levels)
+    paper = _paper_refs()
+    for p in paper:
+        if p.id in TG_PAPER:
+            p.tensorgrad = tg_problem(_tg_paper(p.id))
+    return paper + matrix_problems(deep_levels)
 
 
 # -- numeric checks ------------------------------------------------------------------------------

@@ -161,6 +161,8 @@ def run_tensorgrad(p: Problem, budget: float) -> dict:
                 return g.full_simplify()
             res = diff()
             out["time"] = measure(diff, budget=budget, warmup=0, max_repeats=10)
+    except Timeout:
+        return {**out, "status": "timeout", "error": f"no answer within {TIMEOUT:g} s"}
     except Exception as e:  # noqa: BLE001
         return {**out, "status": "error", "error": _err(e)}
     out["result_chars"] = len(repr(res))
@@ -173,7 +175,7 @@ def run_tensorgrad(p: Problem, budget: float) -> dict:
 # -- the section ---------------------------------------------------------------------------------
 
 STATUS = {"ok": "✓", "ok-transposed": "✓ᵀ", "wrong": "✗ WRONG", "error": "✗ error",
-          "uneval": "? uneval", "n/a": "–", "derived": "✓?", "derived (unchecked)": "✓?"}
+          "uneval": "? uneval", "n/a": "–", "timeout": f"⏱ > {TIMEOUT:g} s", "derived": "✓?", "derived (unchecked)": "✓?"}
 
 
 def _cell(r: dict) -> str:
@@ -255,20 +257,26 @@ def run(mode: str = "full", log=print) -> dict:
     if use_tg:
         tg = [r["ratio_tensorgrad"] for r in results if r.get("ratio_tensorgrad")]
         summary["median_ratio_tensorgrad_over_matcalc"] = statistics.median(tg) if tg else None
+        summary["tensorgrad_both"] = len(tg)
         summary["tensorgrad_errors"] = {r["id"]: r["tensorgrad"].get("error") for r in results
-                                        if r["tensorgrad"]["status"] == "error"}
+                                        if r["tensorgrad"]["status"] in ("error", "timeout")}
+        summary["tensorgrad_not_written"] = [r["id"] for r in results
+                                             if r["tensorgrad"]["status"] == "n/a"]
     headers = ["problem", "expression", "matcalc", "SymPy MatrixSymbol", "SymPy/matcalc"]
     if use_tg:
         headers += ["tensorgrad", "tensorgrad/matcalc"]
     log(table(headers, rows))
     log(f"\nmedian SymPy/matcalc over the {len(both)} problems both solve: "
-        f"{fmt_ratio(summary['median_ratio_sympy_over_matcalc'])} (target ≥ ×10); "
+        f"{fmt_ratio(summary['median_ratio_sympy_over_matcalc'])} (target ≥ ×20); "
         f"SymPy correct {summary['sympy_correct']}/{len(sym)}, transposed "
         f"{summary['sympy_transposed']}, WRONG {summary['sympy_wrong']}, errors "
         f"{sorted(summary['sympy_errors'])}")
     if use_tg:
-        log(f"median tensorgrad/matcalc: {fmt_ratio(summary.get('median_ratio_tensorgrad_over_matcalc'))}"
-            " (tensorgrad answers not checked: its evaluator needs named tensors)")
+        log(f"median tensorgrad/matcalc over {len(tg)} problems: "
+            f"{fmt_ratio(summary.get('median_ratio_tensorgrad_over_matcalc'))} (target ≥ ×10); "
+            f"no answer from tensorgrad: {summary['tensorgrad_errors'] or 'none'}; not written "
+            f"in tensorgrad: {summary['tensorgrad_not_written'] or 'none'} (tensorgrad answers "
+            "not checked: its evaluator needs named tensors)")
     log(f"matcalc on all {len(paper)} paper examples (tests/test_paper.py): median "
         f"{fmt_time(summary['paper_median_time'])}, max {fmt_time(summary['paper_max_time'])}"
         + (f"; errors {summary['paper_errors']}" if summary["paper_errors"] else ""))
