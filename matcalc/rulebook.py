@@ -15,6 +15,12 @@ Four kinds, told apart by the head of the rule:
   grad(LHS, ?G) = RHS   reverse identification: tr(Gᵀ dy) = tr(RHSᵀ dx) (gradients)
   LHS → RHS             simplification
 A file's `[[identity]]` records are results matcalc must reproduce, not rules (identities.py).
+
+A loaded rulebook is cached whole (`_freeze` / `_thaw`, stored by `rulecache`): a derive
+reads one JSON file instead of thirteen TOML files, and checks nothing the cache key (the
+digest of the files and of the modules that read them) already vouches for.
+Size: over 300 lines because `_freeze` / `_thaw` mirror the dataclasses above field by
+field; the checks of a rule's right-hand side (`_check_*`) are the next piece to move out.
 """
 from __future__ import annotations
 
@@ -30,11 +36,6 @@ from .patterns import (CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition,
                        compile_patterns, variants)
 from .resources import rules_dir
 from .tree import Expr
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 
 @dataclass
@@ -255,6 +256,10 @@ def _check_sweep(kind: str, lhs: Expr, rhs: Expr, where: str) -> None:
 
 def _load_file(path: Path):
     try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise RuleFileError(f"{path.name}: not valid TOML: {e}") from None
@@ -275,13 +280,25 @@ def _load_file(path: Path):
 @functools.lru_cache(maxsize=None)
 def load(directory: str | None = None) -> Rulebook:
     d = Path(directory) if directory else rules_dir()
+    paths = sorted(d.glob("*.toml"))
+    key = rulecache.book_key(paths)
+    thawed = _thaw(rulecache.read_book(key))
+    if thawed is not None:                     # the rule files as last read, already checked
+        return _index(*thawed)
     if rulecache.empty():
         rulecache.read()
     sections, rules = [], []
-    for path in sorted(d.glob("*.toml")):
+    for path in paths:
         s, rs = _load_file(path)
         sections.append(s)
         rules.extend(rs)
+    book = _index(sections, rules)
+    rulecache.write()
+    rulecache.write_book(key, _freeze(sections, rules))
+    return book
+
+
+def _index(sections: list, rules: list) -> Rulebook:
     by_id, by_kind = {}, {}
     for r in rules:
         if r.id in by_id:
@@ -295,5 +312,48 @@ def load(directory: str | None = None) -> Rulebook:
         if seen.setdefault(i.id, i) is not i:
             raise RuleFileError(f"{i.file}: identity id {i.id!r} is used twice "
                                 f"(also in {seen[i.id].file})")
-    rulecache.write()
     return Rulebook(sections, rules, by_kind, by_id, idents)
+
+
+# the cached rulebook (rulecache.read_book): plain data, a rule a row of its fields in the
+# order of _ROW (no field names repeated), the trees in one node table
+_PLAIN = ("id", "kind", "text", "source", "name", "paper", "note", "examples", "file", "ext",
+          "erratum", "ordered")
+_ROW = _PLAIN + ("section", "lhs", "rhs", "patterns", "where")
+
+
+def _freeze(sections: list, rules: list) -> dict:
+    table = rulecache.TreeTable()
+    try:
+        rows = [[getattr(r, f) for f in _PLAIN] + [
+            sections.index(r.section), table.add(r.lhs), table.add(r.rhs),
+            [table.add(v) for v in r.patterns], [[c.name, c.args, c.negated] for c in r.where]]
+            for r in rules]
+    except TypeError:                          # a tree the cache cannot hold: none written
+        return {}
+    plain = [{f: getattr(s, f) for f in ("id", "title", "table", "source", "extension",
+                                          "file", "description", "laws")} for s in sections]
+    raws = [[{**vars(i), "section": None, "examples": None} for i in s.identities]
+            for s in sections]
+    return {"nodes": table.rows, "sections": plain, "identities": raws, "rules": rows}
+
+
+def _thaw(data) -> tuple | None:
+    """(sections, rules) from `_freeze`'s data, or None when it is missing or malformed."""
+    if not data:
+        return None
+    try:
+        nodes = rulecache.TreeTable.decode(data["nodes"])
+        sections = [Section(**s) for s in data["sections"]]
+        for s, raws in zip(sections, data["identities"], strict=True):
+            s.identities = [identities.Identity(**{**i, "section": s}) for i in raws]
+        rules = []
+        for row in data["rules"]:
+            r = dict(zip(_ROW, row, strict=True))
+            r.update(section=sections[r["section"]], lhs=nodes[r["lhs"]], rhs=nodes[r["rhs"]],
+                     patterns=[nodes[i] for i in r["patterns"]],
+                     where=[Condition(n, list(a), bool(neg)) for n, a, neg in r["where"]])
+            rules.append(Rule(**r))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None                            # a broken cache is only a slower start
+    return sections, rules

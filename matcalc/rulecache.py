@@ -1,13 +1,15 @@
-"""A cache of parsed rule patterns, so that `matcalc derive` answers without parsing some
-three hundred patterns: JSON (never pickle — the cache directory is outside the package),
-keyed by the grammar's digest, written atomically; a broken cache is only a slower start.
+"""Caches of the rulebook, so that `matcalc derive` answers without reading thirteen TOML
+files and parsing some three hundred patterns: JSON (never pickle — the cache directory is
+outside the package), written atomically; a broken or stale cache is only a slower start.
 
-Owns: `lookup`, `store`, `read`, `write`.  `MATCALC_NO_CACHE=1` turns it off,
-`MATCALC_CACHE_DIR` moves it.
+Two levels.  The whole loaded rulebook (`read_book` / `write_book`, one file read in one go,
+its trees stored once each in a node table, `TreeTable`), keyed by a digest of the rule files,
+the grammar, matcalc's version and the modules that read them (`book_key`); and, when a rule
+file has changed, the parsed patterns one by one (`lookup`, `store`, `read`, `write`), keyed
+by the grammar's digest.  `MATCALC_NO_CACHE=1` turns both off, `MATCALC_CACHE_DIR` moves them.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from fractions import Fraction
@@ -33,15 +35,22 @@ def _from_json(j) -> Expr:
     return Expr(op, tuple(_from_json(a) for a in args), None, v)
 
 
-def _cache_file():
+def _cache_dir() -> Path | None:
     if os.environ.get("MATCALC_NO_CACHE"):
         return None
+    return Path(os.environ.get("MATCALC_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "matcalc"))
+
+
+def _cache_file():
+    base = _cache_dir()
+    if base is None:
+        return None
+    import hashlib
     from .resources import grammar_path
     digest = hashlib.sha256(grammar_path().read_bytes()).hexdigest()[:16]
-    base = os.environ.get("MATCALC_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "matcalc")
-    return Path(base) / f"patterns-{digest}.json"
+    return base / f"patterns-{digest}.json"
 
 
 def read() -> None:
@@ -59,16 +68,24 @@ def write() -> None:
     path = _cache_file()
     if path is None or not _CACHE_DIRTY[0]:
         return
+    if _write_json(path, _CACHE):
+        _CACHE_DIRTY[0] = False
+
+
+def _write_json(path: Path, data) -> bool:
+    """Write `data` as JSON to `path` atomically (a temporary file, then a rename)."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):       # not plain data: no cache, only a slower start
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(_CACHE), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-        _CACHE_DIRTY[0] = False
+        return True
     except OSError:
-        pass
-
-
+        return False
 
 
 def lookup(src: str):
@@ -84,3 +101,98 @@ def store(src: str, tree: Expr) -> None:
 
 def empty() -> bool:
     return not _CACHE
+
+
+# -- the whole rulebook -------------------------------------------------------------------
+
+BOOK_FORMAT = 1
+# the modules whose code decides what a loaded rulebook holds: a change to one is a new key
+_READERS = ("rulebook.py", "rulecache.py", "identities.py", "patterns.py", "parser.py",
+            "statements.py", "axes.py", "dialect.py", "tree.py")
+
+
+def book_key(paths) -> str | None:
+    """The digest naming the cached rulebook of the rule files `paths` (None: no cache): CRC-32
+    and Adler-32 of every file's name and bytes, and their total length.  A checksum, not a
+    cryptographic hash: it tells an edited file from the cached one (no one forges the user's
+    own cache), and zlib loads in a fraction of the time hashlib's OpenSSL does."""
+    if _cache_dir() is None:
+        return None
+    import zlib
+    from . import __version__
+    from .resources import grammar_path
+    here = Path(__file__).resolve().parent
+    sources = [grammar_path()] + [here / m for m in _READERS] + \
+        sorted((here / "ops").glob("*.py"))
+    crc, adler, size = 0, 1, 0
+    for chunk in [f"matcalc {__version__} book {BOOK_FORMAT}".encode()] + [
+            b"\0" + p.name.encode() + b"\0" + p.read_bytes() for p in sources + list(paths)]:
+        crc, adler, size = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler), size + len(chunk)
+    return f"{crc:08x}{adler:08x}{size:x}"
+
+
+def _book_file(key: str) -> Path | None:
+    base = _cache_dir()
+    return None if base is None else base / f"rulebook-{key}.json"
+
+
+def read_book(key: str | None):
+    """The plain data cached under `key`, or None (no cache, unreadable, another key)."""
+    path = _book_file(key) if key else None
+    try:
+        if path is not None and path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("key") == key:
+                return data
+    except (OSError, ValueError):
+        pass                         # a broken cache is only a slower start
+    return None
+
+
+KEEP_BOOKS = 8      # rulebooks kept (several rule folders — the tests' — take turns)
+
+
+def write_book(key: str | None, data: dict) -> None:
+    path = _book_file(key) if key else None
+    if path is None or not data or not _write_json(path, {**data, "key": key}):
+        return
+    try:                             # the oldest go: each edit of a rule file is a new key
+        old = sorted(path.parent.glob("rulebook-*.json"), key=lambda p: p.stat().st_mtime)
+        for stale in old[:-KEEP_BOOKS]:
+            stale.unlink()
+    except OSError:
+        pass
+
+
+class TreeTable:
+    """Trees as a table of nodes `[op, value, [child indices]]`, children first, each distinct
+    node once: `add(expr) -> index` while writing, `TreeTable.decode(rows)` when reading."""
+
+    def __init__(self):
+        self.rows: list = []
+        self._index: dict = {}
+
+    def add(self, e: Expr) -> int:
+        kids = [self.add(a) for a in e.args]
+        v = e.value
+        if isinstance(v, Fraction):
+            v = {"q": [v.numerator, v.denominator]}
+        elif not (v is None or isinstance(v, str)):
+            raise TypeError(f"a pattern holds a {type(v).__name__}")   # not cached then
+        if e.shape is not None:
+            raise TypeError("a pattern is untyped")
+        key = (e.op, json.dumps(v), tuple(kids))
+        i = self._index.get(key)
+        if i is None:
+            i = self._index[key] = len(self.rows)
+            self.rows.append([e.op, v, kids])
+        return i
+
+    @staticmethod
+    def decode(rows) -> list:
+        out: list = []
+        for op, v, kids in rows:
+            if isinstance(v, dict):
+                v = Fraction(*v["q"])
+            out.append(Expr(op, tuple(out[k] for k in kids), None, v))
+        return out
