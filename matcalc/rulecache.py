@@ -149,7 +149,7 @@ def read_book(key: str | None):
     return None
 
 
-KEEP_BOOKS = 8      # rulebooks kept (several rule folders — the tests' — take turns)
+KEEP_BOOKS = 4      # rulebooks kept (matcalc's versions, branches, edits of rules/)
 
 
 def write_book(key: str | None, data: dict) -> None:

@@ -16,10 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fresh_load(directory):
+    """matcalc's rulebook (the one cached), read from `directory` as if it were rules/."""
     rulebook.load.cache_clear()
+    saved = rulebook.rules_dir
+    rulebook.rules_dir = lambda: Path(directory)
     try:
-        return rulebook.load(str(directory))
+        return rulebook.load()
     finally:
+        rulebook.rules_dir = saved
         rulebook.load.cache_clear()
 
 
@@ -89,6 +93,17 @@ def test_a_broken_cache_is_only_a_slower_start(cache_dir, tmp_path, damage):
     book.write_text(damage(book.read_text(encoding="utf-8")), encoding="utf-8")
     assert _summary(_fresh_load(rules)) == good
     assert _summary(_fresh_load(rules)) == good          # and the cache is written anew
+
+
+def test_a_folder_of_ones_own_is_read_not_cached(cache_dir, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_dir(), rules)
+    rulebook.load.cache_clear()
+    try:
+        assert rulebook.load(str(rules)).rules
+    finally:
+        rulebook.load.cache_clear()
+    assert not _books(cache_dir)
 
 
 def test_no_cache_when_turned_off(cache_dir, tmp_path, monkeypatch):

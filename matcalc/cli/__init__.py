@@ -26,7 +26,26 @@ __all__ = ["main", "build_parser", "parse_shapes", "parse_sizes", "format_var_sh
 
 EX_INTERNAL = 70      # os.EX_SOFTWARE
 EX_INTERRUPTED = 130
-_RAW = argparse.RawDescriptionHelpFormatter
+
+
+class _RAW(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, told the terminal's width as `shutil.get_terminal_size` would
+    (COLUMNS, else the terminal, else 80): argparse builds one for every option it adds, and
+    would import shutil (with zlib, bz2 and lzma) for it on every start."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        if width is None:
+            try:
+                width = int(os.environ.get("COLUMNS", ""))
+            except ValueError:
+                width = 0
+            if width <= 0:
+                try:
+                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+                except (AttributeError, ValueError, OSError):
+                    width = 80
+            width -= 2                                   # as argparse does with the size
+        super().__init__(prog, indent_increment, max_help_position, width)
 
 
 def build_parser() -> argparse.ArgumentParser:
