@@ -166,7 +166,8 @@ def write_book(key: str | None, data: dict) -> None:
 
 class TreeTable:
     """Trees as a table of nodes `[op, value, [child indices]]`, children first, each distinct
-    node once: `add(expr) -> index` while writing, `TreeTable.decode(rows)` when reading."""
+    node once: `add(expr) -> index`; a number's value is `{"q": [numerator, denominator]}`.
+    The rulebook reads the table back node by node, as its rules are asked for."""
 
     def __init__(self):
         self.rows: list = []
@@ -187,12 +188,3 @@ class TreeTable:
             i = self._index[key] = len(self.rows)
             self.rows.append([e.op, v, kids])
         return i
-
-    @staticmethod
-    def decode(rows) -> list:
-        out: list = []
-        for op, v, kids in rows:
-            if isinstance(v, dict):
-                v = Fraction(*v["q"])
-            out.append(Expr(op, tuple(out[k] for k in kids), None, v))
-        return out
