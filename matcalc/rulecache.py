@@ -2,10 +2,11 @@
 files and parsing some three hundred patterns: JSON (never pickle — the cache directory is
 outside the package), written atomically; a broken or stale cache is only a slower start.
 
-Two levels.  The whole loaded rulebook (`read_book` / `write_book`, one file read in one go,
-its trees stored once each in a node table, `TreeTable`), keyed by a digest of the rule files,
-the grammar, matcalc's version and the modules that read them (`book_key`); and, when a rule
-file has changed, the parsed patterns one by one (`lookup`, `store`, `read`, `write`), keyed
+Two levels.  The whole loaded rulebook of matcalc's own rules/ (`read_book` / `write_book`,
+one file read in one go, its trees stored once each in a node table, `TreeTable`), keyed by
+a checksum of the rule files, the grammar, matcalc's version and the modules that read them
+(`book_key`; the last `KEEP_BOOKS` are kept); and, on a miss (an edited rule file, a folder
+of one's own), the parsed patterns one by one (`lookup`, `store`, `read`, `write`), keyed
 by the grammar's digest.  `MATCALC_NO_CACHE=1` turns both off, `MATCALC_CACHE_DIR` moves them.
 """
 from __future__ import annotations
