@@ -17,8 +17,8 @@ Four kinds, told apart by the head of the rule:
 A file's `[[identity]]` records are results matcalc must reproduce, not rules (identities.py).
 
 A loaded rulebook is cached whole (`_freeze` / `_thaw`, stored by `rulecache`): a derive
-reads one JSON file instead of thirteen TOML files, checks nothing the cache key (a checksum
-of the files and of the modules that read them) already vouches for, and builds only the
+reads one JSON file instead of thirteen TOML files, checks nothing the cache key (the size
+and time of the files and of the modules that read them) already vouches for, and builds only the
 rules its operators ask for (`_CachedRulebook`).
 Size: over 300 lines because the cached rulebook (`_freeze`, `_thaw`, `_CachedRulebook`)
 mirrors the dataclasses above field by field; it and the checks of a rule's right-hand side

@@ -4,8 +4,8 @@ outside the package), written atomically; a broken or stale cache is only a slow
 
 Two levels.  The whole loaded rulebook of matcalc's own rules/ (`read_book` / `write_book`,
 one file read in one go, its trees stored once each in a node table, `TreeTable`), keyed by
-a checksum of the rule files, the grammar, matcalc's version and the modules that read them
-(`book_key`; the last `KEEP_BOOKS` are kept); and, on a miss (an edited rule file, a folder
+the size and modification time of the rule files, the grammar and the modules that read
+them, and matcalc's version (`book_key`; the last `KEEP_BOOKS` are kept); and, on a miss (an edited rule file, a folder
 of one's own), the parsed patterns one by one (`lookup`, `store`, `read`, `write`), keyed
 by the grammar's digest.  `MATCALC_NO_CACHE=1` turns both off, `MATCALC_CACHE_DIR` moves them.
 """
@@ -113,10 +113,10 @@ _READERS = ("rulebook.py", "rulecache.py", "identities.py", "patterns.py", "pars
 
 
 def book_key(paths) -> str | None:
-    """The digest naming the cached rulebook of the rule files `paths` (None: no cache): CRC-32
-    and Adler-32 of every file's name and bytes, and their total length.  A checksum, not a
-    cryptographic hash: it tells an edited file from the cached one (no one forges the user's
-    own cache), and zlib loads in a fraction of the time hashlib's OpenSSL does."""
+    """The key naming the cached rulebook of the rule files `paths` (None: no cache): matcalc's
+    version and the name, size and modification time of every file the rulebook is read from
+    or with — what Python itself trusts to tell a stale .pyc (an edit is a new key), at the
+    cost of a stat per file rather than a read."""
     if _cache_dir() is None:
         return None
     import zlib
@@ -125,11 +125,12 @@ def book_key(paths) -> str | None:
     here = Path(__file__).resolve().parent
     sources = [grammar_path()] + [here / m for m in _READERS] + \
         sorted((here / "ops").glob("*.py"))
-    crc, adler, size = 0, 1, 0
-    for chunk in [f"matcalc {__version__} book {BOOK_FORMAT}".encode()] + [
-            b"\0" + p.name.encode() + b"\0" + p.read_bytes() for p in sources + list(paths)]:
-        crc, adler, size = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler), size + len(chunk)
-    return f"{crc:08x}{adler:08x}{size:x}"
+    stamp = [f"matcalc {__version__} book {BOOK_FORMAT}"]
+    for p in sources + list(paths):
+        st = p.stat()
+        stamp.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+    text = "\n".join(stamp).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
 
 
 def _book_file(key: str) -> Path | None:
