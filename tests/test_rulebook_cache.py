@@ -64,6 +64,14 @@ def test_the_cached_rulebook_is_the_rulebook_of_the_files(cache_dir, tmp_path, m
     assert _summary(again) == _summary(first)
     assert _summary(again)[0] and len(again.rules) == len(first.rules)
 
+    lazy = _fresh_load(rules)                   # rules built head by head, as a derive asks
+    for kind, heads in first.by_kind.items():
+        for op, rs in heads.items():
+            got = lazy.candidates(kind, op)
+            assert [(r.id, r.lhs, r.rhs, r.patterns, r.section.id) for r in got] == \
+                [(r.id, r.lhs, r.rhs, r.patterns, r.section.id) for r in rs]
+    assert list(lazy.candidates("simplify", "no-such-op")) == []
+
 
 def test_an_edited_rule_file_is_a_new_key(cache_dir, tmp_path):
     rules = tmp_path / "rules"
