@@ -1,10 +1,13 @@
 """§1 Answer latency: a cold `python -m matcalc derive …` (a new process each time) on every
-worked example of the paper (tests/test_paper.py CASES), against `python -c pass` and
-`python -c "import sympy"` measured in the same rounds; `import matcalc` alone; and which heavy
-modules a plain derive imports (`-X importtime`: SymPy must not be among them).
+worked example of the paper (tests/test_paper.py CASES), against `python -c pass`,
+`python -c "import lark"` and `python -c "import sympy"` measured in the same rounds;
+`import matcalc` alone; which heavy modules a plain derive imports (`-X importtime`: SymPy
+must not be among them); and where the cold start of the paper's neuron goes (issue 17.1):
+interpreter, imports, rule loading, parse, derive, print, with its ratio to `import lark`.
 """
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -29,6 +32,59 @@ def _wall(argv) -> tuple[float, int, str]:
     return time.perf_counter() - t, p.returncode, p.stderr
 
 
+# the paper's neuron as the issue times it: no shapes declared
+NEURON = ("max(0, w.x + b)", "w")
+
+# One cold process doing what `python -m matcalc derive EXPR --wrt W` does, phase by phase
+# (what a phase imports on the way counts in it): prints the phases' seconds as JSON.
+SPLIT_CODE = """
+import time
+t0 = time.perf_counter()
+import sys
+import matcalc.cli
+args = matcalc.cli.build_parser().parse_args(["derive", sys.argv[1], "--wrt", sys.argv[2]])
+t1 = time.perf_counter()
+from matcalc.rulebook import load
+load()
+t2 = time.perf_counter()
+import matcalc
+q = matcalc.Question.ask(args.expr, args.wrt)
+t3 = time.perf_counter()
+d = matcalc.derive(q)
+t4 = time.perf_counter()
+from matcalc.answer import text_answer
+sys.stdout.write(text_answer(d) + "\\n")
+sys.stdout.flush()
+t5 = time.perf_counter()
+import json
+print(json.dumps({"imports": t1 - t0, "rule loading": t2 - t1, "parse": t3 - t2,
+                  "derive": t4 - t3, "print": t5 - t4}))
+"""
+PHASES = ("imports", "rule loading", "parse", "derive", "print")
+
+
+def split_once(text: str = NEURON[0], wrt: str = NEURON[1]) -> dict:
+    """The seconds of each phase of one cold derive (a fresh process)."""
+    p = subprocess.run([sys.executable, "-c", SPLIT_CODE, text, wrt], cwd=ROOT,
+                       env=subprocess_env(), capture_output=True, text=True, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def split_table(split: dict, wall: float, python: float, lark: float) -> tuple[list, dict]:
+    """Rows (phase, median, share of the wall time) and the summary of the split."""
+    rows = [["interpreter (python -c pass)", fmt_time(python), f"{python / wall:.0%}"]]
+    for k in PHASES:
+        rows.append([f"  {k}", fmt_time(split[k]), f"{split[k] / wall:.0%}"])
+    rest = wall - python - sum(split[k] for k in PHASES)
+    rows.append(["  the rest (runpy, exit)", fmt_time(rest), f"{rest / wall:.0%}"])
+    rows.append([f"matcalc derive \"{NEURON[0]}\" --wrt {NEURON[1]}", fmt_time(wall), "100%"])
+    rows.append(["python -c 'import lark'", fmt_time(lark), f"{lark / wall:.0%}"])
+    summary = {"neuron_median": wall, "import_lark_median": lark,
+               "neuron_over_import_lark": ratio(wall, lark),
+               "split": {"interpreter": python, **split, "rest": rest}}
+    return rows, summary
+
+
 def imported_modules(argv) -> set[str]:
     """Top-level packages a command imports, read from `python -X importtime`."""
     argv = [argv[0], "-X", "importtime"] + argv[1:]
@@ -51,9 +107,12 @@ def run(mode: str = "full", log=print) -> dict:
     argvs = {c[0]: derive_argv(c[1], c[2], c[3], c[5]) for c in cases}
     baselines = {
         "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import lark'": [sys.executable, "-c", "import lark"],
         "python -c 'import sympy'": [sys.executable, "-c", "import sympy"],
         "python -c 'import matcalc'": [sys.executable, "-c", "import matcalc"],
+        "neuron": [sys.executable, "-m", "matcalc", "derive", NEURON[0], "--wrt", NEURON[1]],
     }
+    splits: list[dict] = []
     times: dict[str, list[float]] = {k: [] for k in list(argvs) + list(baselines)}
     errors: dict[str, str] = {}
     # rounds interleave every command, so drift in the machine's load hits all of them alike
@@ -61,6 +120,7 @@ def run(mode: str = "full", log=print) -> dict:
         if i < base_runs:
             for k, argv in baselines.items():
                 times[k].append(_wall(argv)[0])
+            splits.append(split_once())
         if i < runs:
             for k, argv in argvs.items():
                 t, rc, err = _wall(argv)
@@ -114,6 +174,13 @@ def run(mode: str = "full", log=print) -> dict:
          fmt_ratio(ratio(summary["derive_median_worst_example"], py)), runs],
     ]
     log(table(["command (cold process)", "median wall", "vs python -c pass", "runs"], rows))
+    split = {k: statistics.median(s[k] for s in splits) for k in PHASES}
+    srows, ssum = split_table(split, med["neuron"], py, med["python -c 'import lark'"])
+    summary.update(ssum)
+    log("")
+    log(table(["where the neuron's cold derive goes (medians)", "time", "share"], srows))
+    log(f"cold derive of the neuron / python -c 'import lark': "
+        f"{fmt_ratio(summary['neuron_over_import_lark'])} (target ≤ ×1)")
     log(f"cold derive median {fmt_time(summary['derive_median'])} (target ≤ 0.20 s: "
         f"{'met' if summary['target_met'] else 'MISSED'}); import sympy alone is "
         f"{fmt_ratio(summary['import_sympy_over_derive'])} a whole derive; heavy modules a plain "

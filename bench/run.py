@@ -84,6 +84,11 @@ def targets(sec: dict) -> list[dict]:
         add("median cold `matcalc derive` ≤ 0.20 s", s["derive_median"] <= 0.20,
             f"{fmt_time(s['derive_median'])} (python -c pass {fmt_time(s['python_pass_median'])}, "
             f"import sympy {fmt_time(s['import_sympy_median'])})")
+        r = s.get("neuron_over_import_lark")
+        add("cold `matcalc derive` of the neuron no slower than `python -c \"import lark\"`",
+            None if r is None else r <= 1,
+            f"{fmt_ratio(r)} ({fmt_time(s['neuron_median'])} vs "
+            f"{fmt_time(s['import_lark_median'])})")
         add("plain derive does not import sympy", not s["sympy_imported"],
             f"imports {s['heavy_modules_imported_by_plain_derive']}")
     if "derive" in sec:

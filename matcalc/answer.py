@@ -7,8 +7,6 @@ Owns: `text_answer(d) -> str`, `wrt_notes(question) -> list[str]`, `operator(wrt
 """
 from __future__ import annotations
 
-import difflib
-
 from .errors import UsageError
 from .sizes import format_decl, format_dim, format_shape
 
@@ -111,6 +109,7 @@ def _text_lines(d) -> list:
 def did_you_mean(name: str, names) -> str | None:
     names = sorted(names)
     same = [n for n in names if n.lower() == name.lower()]
+    import difflib                      # only for a --wrt the text does not hold
     close = same or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -121,7 +121,7 @@ def check_text(text: str) -> None:
 
 def check_depth(tree, text: str) -> None:
     """Reject trees nested deeper than MAX_DEPTH, without recursion (Lark parses iteratively)."""
-    from lark import Tree
+    from ._lark_parser import Tree
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()

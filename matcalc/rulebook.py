@@ -15,12 +15,21 @@ Four kinds, told apart by the head of the rule:
   grad(LHS, ?G) = RHS   reverse identification: tr(Gᵀ dy) = tr(RHSᵀ dx) (gradients)
   LHS → RHS             simplification
 A file's `[[identity]]` records are results matcalc must reproduce, not rules (identities.py).
+
+A loaded rulebook is cached whole (`_freeze` / `_thaw`, stored by `rulecache`): a derive
+reads one JSON file instead of thirteen TOML files, checks nothing the cache key (the size
+and time of the files and of the modules that read them) already vouches for, and builds only the
+rules its operators ask for (`_CachedRulebook`).
+Size: over 300 lines because the cached rulebook (`_freeze`, `_thaw`, `_CachedRulebook`)
+mirrors the dataclasses above field by field; it and the checks of a rule's right-hand side
+(`_check_*`) are the next pieces to move out.
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 
@@ -30,11 +39,6 @@ from .patterns import (CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition,
                        compile_patterns, variants)
 from .resources import rules_dir
 from .tree import Expr
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 
 @dataclass
@@ -269,6 +273,10 @@ def _check_sweep(kind: str, lhs: Expr, rhs: Expr, where: str) -> None:
 
 def _load_file(path: Path):
     try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise RuleFileError(f"{path.name}: not valid TOML: {e}") from None
@@ -289,13 +297,26 @@ def _load_file(path: Path):
 @functools.lru_cache(maxsize=None)
 def load(directory: str | None = None) -> Rulebook:
     d = Path(directory) if directory else rules_dir()
+    paths = sorted(d.glob("*.toml"))
+    # only matcalc's own rule files are cached whole (a folder of one's own, the tests', is read)
+    key = rulecache.book_key(paths) if directory is None else None
+    cached = _thaw(rulecache.read_book(key))
+    if cached is not None:                     # the rule files as last read, already checked
+        return cached
     if rulecache.empty():
         rulecache.read()
     sections, rules = [], []
-    for path in sorted(d.glob("*.toml")):
+    for path in paths:
         s, rs = _load_file(path)
         sections.append(s)
         rules.extend(rs)
+    book = _index(sections, rules)
+    rulecache.write()
+    rulecache.write_book(key, _freeze(sections, rules))
+    return book
+
+
+def _index(sections: list, rules: list, idents: list | None = None) -> Rulebook:
     by_id, by_kind = {}, {}
     for r in rules:
         if r.id in by_id:
@@ -304,10 +325,114 @@ def load(directory: str | None = None) -> Rulebook:
         by_id[r.id] = r
         head = r.lhs.op if r.kind != "reverse" else r.lhs.args[0].op
         by_kind.setdefault(r.kind, {}).setdefault(head, []).append(r)
-    idents, seen = [i for s in sections for i in s.identities], dict(by_id)
+    if idents is None:
+        idents = [i for s in sections for i in s.identities]
+    seen = dict(by_id)
     for i in idents:
         if seen.setdefault(i.id, i) is not i:
             raise RuleFileError(f"{i.file}: identity id {i.id!r} is used twice "
                                 f"(also in {seen[i.id].file})")
-    rulecache.write()
     return Rulebook(sections, rules, by_kind, by_id, idents)
+
+
+# the cached rulebook (rulecache.read_book): plain data, a rule a row of its fields in the
+# order of _ROW (no field names repeated), the trees in one node table
+_PLAIN = ("id", "kind", "text", "source", "name", "paper", "note", "examples", "file", "ext",
+          "erratum", "ordered")
+_ROW = _PLAIN + ("section", "lhs", "rhs", "patterns", "where")
+
+
+def _freeze(sections: list, rules: list) -> dict:
+    table = rulecache.TreeTable()
+    try:
+        rows = [[getattr(r, f) for f in _PLAIN] + [
+            sections.index(r.section), table.add(r.lhs), table.add(r.rhs),
+            [table.add(v) for v in r.patterns], [[c.name, c.args, c.negated] for c in r.where]]
+            for r in rules]
+    except TypeError:                          # a tree the cache cannot hold: none written
+        return {}
+    plain = [{f: getattr(s, f) for f in ("id", "title", "table", "source", "extension",
+                                          "file", "description", "laws")} for s in sections]
+    raws = [[{**vars(i), "section": None, "examples": None} for i in s.identities]
+            for s in sections]
+    return {"nodes": table.rows, "sections": plain, "identities": raws, "rules": rows}
+
+
+def _thaw(data) -> "Rulebook | None":
+    """The rulebook of `_freeze`'s data (its rules built when first asked for), or None when
+    the data is missing or malformed: everything a rule will be built from is checked here."""
+    if not data:
+        return None
+    try:
+        nodes, rows = data["nodes"], data["rules"]
+        for i, (op, value, kids) in enumerate(nodes):
+            if not (isinstance(op, str) and all(type(k) is int and 0 <= k < i for k in kids)
+                    and (value is None or isinstance(value, str) or
+                         all(type(q) is int for q in value["q"]))):
+                return None
+        sections = [Section(**s) for s in data["sections"]]
+        for s, raws in zip(sections, data["identities"], strict=True):
+            s.identities = [identities.Identity(**{**i, "section": s}) for i in raws]
+        index: dict = {}
+        for k, row in enumerate(rows):
+            r = dict(zip(_ROW, row, strict=True))
+            sections[r["section"]]
+            trees = [r["lhs"], r["rhs"], *r["patterns"]]
+            if not all(type(t) is int and 0 <= t < len(nodes) for t in trees) or not all(
+                    n in CONDITIONS and all(isinstance(x, str) for x in a) for n, a, _ in
+                    r["where"]):
+                return None
+            lhs = nodes[r["lhs"]]
+            head = nodes[lhs[2][0]][0] if r["kind"] == "reverse" else lhs[0]
+            index.setdefault(r["kind"], {}).setdefault(head, []).append(k)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None                            # a broken cache is only a slower start
+    return _CachedRulebook(sections, [i for s in sections for i in s.identities],
+                           nodes, rows, index)
+
+
+class _CachedRulebook(Rulebook):
+    """A rulebook thawed from the cache (`_thaw`): a rule and its trees are built when first
+    asked for — `candidates` builds those of one head; `rules`, `by_id` and `by_kind` build
+    them all — so a derive builds only the rules its operators can use."""
+
+    def __init__(self, sections, idents, nodes, rows, index):
+        self.sections, self.identities = sections, idents
+        self._nodes, self._rows, self._index = nodes, rows, index
+        self._trees: dict = {}
+        self._built: dict = {}
+        self._buckets: dict = {}
+
+    def __getattr__(self, name):
+        if name not in ("rules", "by_id", "by_kind"):
+            raise AttributeError(name)
+        full = _index(self.sections, [self._rule(k) for k in range(len(self._rows))],
+                      self.identities)
+        self.rules, self.by_id, self.by_kind = full.rules, full.by_id, full.by_kind
+        return getattr(self, name)
+
+    def candidates(self, kind: str, op: str) -> list:
+        got = self._buckets.get((kind, op))
+        if got is None:
+            got = self._buckets[kind, op] = [self._rule(k) for k in
+                                             self._index.get(kind, {}).get(op, ())]
+        return got
+
+    def _tree(self, i: int) -> Expr:
+        e = self._trees.get(i)
+        if e is None:
+            op, v, kids = self._nodes[i]
+            if isinstance(v, dict):
+                v = Fraction(*v["q"])
+            e = self._trees[i] = Expr(op, tuple(self._tree(k) for k in kids), None, v)
+        return e
+
+    def _rule(self, k: int) -> Rule:
+        rule = self._built.get(k)
+        if rule is None:
+            r = dict(zip(_ROW, self._rows[k]))
+            r.update(section=self.sections[r["section"]], lhs=self._tree(r["lhs"]),
+                     rhs=self._tree(r["rhs"]), patterns=[self._tree(i) for i in r["patterns"]],
+                     where=[Condition(n, list(a), bool(neg)) for n, a, neg in r["where"]])
+            rule = self._built[k] = Rule(**r)
+        return rule

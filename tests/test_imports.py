@@ -98,3 +98,20 @@ def test_the_tree_imports_nothing_of_matcalc():
 def test_each_module_imports_alone(module):
     subprocess.run([sys.executable, "-c", f"import {module}"], check=True,
                    cwd=PACKAGE.parent)
+
+
+def test_a_cold_derive_imports_no_parser_generator_and_reads_no_toml(tmp_path):
+    """`matcalc derive` parses with the generated module (no `lark`), and with the rulebook
+    cached it reads no TOML (no `tomllib`); SymPy and NumPy stay out as ever."""
+    import os
+    probe = ("import sys\nfrom matcalc.cli import main\n"
+             "code = main(['derive', 'max(0, w.x + b)', '--wrt', 'w'])\n"
+             "print(code, sorted(m for m in ('lark', 'tomllib', 'tomli', 'sympy', 'numpy') "
+             "if m in sys.modules))\n")
+    env = {**os.environ, "MATCALC_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(PACKAGE.parent)}
+    env.pop("MATCALC_NO_CACHE", None)
+    outs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=PACKAGE.parent, env=env, check=True).stdout.splitlines()[-1]
+            for _ in range(2)]                  # the first run writes the cache
+    assert outs[0] in ("0 []", "0 ['tomllib']", "0 ['tomli']")
+    assert outs[1] == "0 []"

@@ -231,3 +231,38 @@ def test_block_literal_rows_keep_their_blocks():
     A, B = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
     got = evaluate(e, {"A": A, "B": B})
     np.testing.assert_array_equal(got, np.block([[A, 2 * A], [B, A]]))
+
+
+# -- the generated parser (matcalc/_lark_parser.py, python -m matcalc.parser_gen) ------------
+
+def test_the_generated_parser_is_the_grammars():
+    from matcalc import parser_gen
+    text = parser_gen.OUT.read_text(encoding="utf-8")
+    assert parser_gen.recorded_digest(text) == parser_gen.grammar_digest(), \
+        "grammar/matcalc.lark changed: run python -m matcalc.parser_gen"
+    # Lark's notice travels with the code it licenses (MPL 2.0, the stand-alone tool's terms)
+    assert "Lark Stand-alone Generator Tool" in text and "Mozilla Public License, v. 2.0" in text
+
+
+def test_the_generated_parser_agrees_with_lark_on_the_grammar():
+    """The same trees (rules, tokens, spans) as Lark itself reading grammar/matcalc.lark."""
+    lark = pytest.importorskip("lark")
+    from matcalc.parser import _lark
+    from matcalc.resources import grammar_path
+    ref = lark.Lark.open(str(grammar_path()), parser="lalr", start=["start", "pattern"],
+                         propagate_positions=True, maybe_placeholders=False)
+
+    def plain(t):
+        if hasattr(t, "children"):
+            return (t.data, t.meta.start_pos, t.meta.end_pos, [plain(c) for c in t.children])
+        return (t.type, str(t), t.start_pos, t.end_pos)
+
+    texts = [c[0] for c in CASES] + ["h = tanh(W1 @ x); z = W2 @ h; norm(z - y)^2",
+                                     "[a, b; c, d]'", "2x^2 - x.T @ A @ x"]
+    from matcalc.statements import grammar_text
+    for text in map(grammar_text, texts):
+        assert plain(_lark().parse(text, start="start")) == plain(ref.parse(text, start="start"))
+    for pattern in ["d(?u * ?v) = d(?u) * ?v + ?u * d(?v)", "exp(log(?u)) → ?u"]:
+        for side in pattern.replace("→", "=").split(" = "):
+            assert plain(_lark().parse(side, start="pattern")) == \
+                plain(ref.parse(side, start="pattern"))

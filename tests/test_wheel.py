@@ -63,6 +63,7 @@ def test_wheel_contains_grammar_and_rules(installed):
     assert "matcalc/_data/grammar/matcalc.lark" in names
     assert any(n.startswith("matcalc/_data/rules/") for n in names)
     assert "matcalc/py.typed" in names                 # the type hints travel too
+    assert "matcalc/_lark_parser.py" in names          # the generated parser (no lark import)
     assert "matcalc/cli/__init__.py" in names
 
 
@@ -83,6 +84,10 @@ def test_installed_derive(installed):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("∂/∂w w·x = xᵀ")
     assert "Traceback" not in proc.stdout + proc.stderr
+    probe = ("import sys\nfrom matcalc.cli import main\nmain(['derive', 'w.x', '--wrt', 'w'])\n"
+             "print(sorted(m for m in ('lark', 'sympy', 'numpy') if m in sys.modules))")
+    proc = _run([script.parent / "python", "-c", probe], cwd=cwd, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == "[]", proc.stderr
 
 
 def test_wheel_contains_the_playground(installed):
