@@ -402,6 +402,7 @@ class _CachedRulebook(Rulebook):
         self._trees: dict = {}
         self._built: dict = {}
         self._buckets: dict = {}
+        self.by_ops: dict = {}
 
     def __getattr__(self, name):
         if name not in ("rules", "by_id", "by_kind"):
