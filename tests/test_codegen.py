@@ -135,8 +135,9 @@ def test_code_shape(expr, wrt, shapes, order, present, absent):
 
 
 @pytest.mark.parametrize("expr,wrt,shapes,order,present,absent", [
-    # xᵀ (Aᵀ + A) is computed as xᵀ Aᵀ + xᵀ A: two matrix-vector products, no n×n sum
-    ("x' @ A @ x", "x", {"A": "n,n", "x": "n"}, 1, "x @ A.T", "A.T + A"),
+    # xᵀ (Aᵀ + A) is computed as xᵀ Aᵀ + xᵀ A: two matrix-vector products, no n×n sum, and
+    # xᵀ Aᵀ is printed A @ x (the matrix in its own orientation: JAX copies A.T for x @ A.T)
+    ("x' @ A @ x", "x", {"A": "n,n", "x": "n"}, 1, "A @ x", "A.T + A"),
     ("x' @ (A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "", "A + B"),
     ("sum((A - B) @ x)", "A", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "B @ x", "A - B"),
     # a scalar factor of the matrix scales the product: 2 (xᵀ A), not (2 A) x

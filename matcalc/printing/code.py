@@ -27,6 +27,10 @@ from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p, trivia
 __all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "CodePrinter", "Val", "binop", "p"]
 
 
+def _ones(x) -> bool:
+    return x.op == "ones" or (x.op == "T" and x.args[0].op == "ones")
+
+
 class CodePrinter(NodePrinter):
     def __init__(self, backend: str, size_code: dict, var_code: dict, taken: set):
         self.backend, self.fn = backend, BACKENDS[backend]
@@ -178,6 +182,11 @@ class CodePrinter(NodePrinter):
         while b.op == "neg":
             sb, b = -sb, b.args[0]
         sign *= sa * sb
+        spread = self.spread(e, a, b) if e.op == "mul" else None
+        if spread is not None:                  # M ⊙ (𝟏 vᵀ): M times the row v, broadcast
+            m, vec = spread
+            vm = self.dense(self.emit(m), m.shape)
+            return binop(vm, "*", vec if sign > 0 else self.neg(vec), MUL)
         if sign > 0:
             return self.combine(e, self.emit(a), self.emit(b))
         where = min((rank(e.shape), 0), (self.cost(a), 1), (self.cost(b), 2))[1]
@@ -190,6 +199,33 @@ class CodePrinter(NodePrinter):
             negated = self.neg(self.emit(target))
         va, vb = (negated, self.emit(b)) if where == 1 else (self.emit(a), negated)
         return self.combine(e, va, vb)
+
+    def broadcast(self, x):
+        """`𝟏 vᵀ` or `v 𝟏ᵀ` (an outer product with a ones vector) as the vector itself,
+        broadcast — `v` along the rows, `v[:, None]` along the columns — or None.  Only for an
+        element-wise operand whose partner has the full shape, so the N×k matrix is never
+        built (`X @ W + b`, `Z / std[:, None]`, as one writes them by hand)."""
+        if x.op != "matmul" or rank(x.shape) != 2:
+            return None
+        u, v = x.args
+        if not (u.is_column and v.is_row):
+            return None
+        if _ones(u):
+            return self.dense(self.emit(v), v.shape)
+        if _ones(v):
+            return Val(p(self.dense(self.emit(u), u.shape), ATOM) + "[:, None]")
+        return None
+
+    def spread(self, e, a, b):
+        """(the full operand, the broadcast vector's Val) when one operand of the element-wise
+        `e` is an outer product with ones (`broadcast`) and the other has e's shape."""
+        if rank(e.shape) != 2 or a.shape != e.shape or b.shape != e.shape:
+            return None
+        for full, other in ((a, b), (b, a)):
+            vec = self.broadcast(other)
+            if vec is not None:
+                return full, vec
+        return None
 
     def combine(self, e, va: Val, vb: Val) -> Val:
         a, b = e.args
@@ -232,6 +268,13 @@ class CodePrinter(NodePrinter):
             return self.call("outer", va.code, vb.code)
         if a.op == "inv" and self.uses.get(a, 0) == 1 and plain_a:     # inv(A) @ B: a solve
             return self.call("solve", self.emit(a.args[0]).code, vb.code)
+        # a vector meeting a transposed matrix: xᵀ Mᵀ is M x and Mᵀ x is xᵀ M, the 1-D
+        # product in the matrix's own orientation (JAX copies M.T first: `x @ A.T` is ~7×
+        # slower there than `A @ x`; NumPy and PyTorch are indifferent)
+        if ra == 1 and b.op == "T" and rank(b.args[0].shape) == 2 and plain_b:
+            return binop(self.emit(b.args[0]), "@", va, MUL)
+        if rb == 1 and a.op == "T" and rank(a.args[0].shape) == 2 and plain_a:
+            return binop(vb, "@", self.emit(a.args[0]), MUL)
         return binop(va, "@", vb, MUL)
 
     def via_2d(self, key, e, parts, axis=None) -> Val:
