@@ -205,16 +205,29 @@ class CodePrinter(NodePrinter):
         broadcast — `v` along the rows, `v[:, None]` along the columns — or None.  Only for an
         element-wise operand whose partner has the full shape, so the N×k matrix is never
         built (`X @ W + b`, `Z / std[:, None]`, as one writes them by hand)."""
+        if x.op == "neg" and rank(x.shape) == 2:
+            inner = self.broadcast(x.args[0])
+            return None if inner is None else self.neg(inner)
         if x.op != "matmul" or rank(x.shape) != 2:
             return None
         u, v = x.args
         if not (u.is_column and v.is_row):
             return None
         if _ones(u):
-            return self.dense(self.emit(v), v.shape)
+            return self.vector(v, x)
         if _ones(v):
-            return Val(p(self.dense(self.emit(u), u.shape), ATOM) + "[:, None]")
+            return Val(p(self.vector(u, x), ATOM) + "[:, None]")
         return None
+
+    def vector(self, v, outer) -> Val:
+        """The vector `v` of a broadcast `outer`; a temporary when the outer product is used
+        more than once (its vector is then printed at each use)."""
+        val = self.dense(self.emit(v), v.shape)
+        if self.uses.get(outer, 0) > 1 and not trivial(val.code):
+            name = self.fresh()
+            self.lines.append(f"{name} = {val.code}")
+            val = self.memo[v] = Val(name, ATOM, val.kind, val.const)
+        return val
 
     def spread(self, e, a, b):
         """(the full operand, the broadcast vector's Val) when one operand of the element-wise
