@@ -111,6 +111,16 @@ def _matmul(a, b):
             c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
             inner = _chain(_factors(m) + [v]) if left else _chain([v] + _factors(m))
             return Expr("mul", (c, inner), inner.shape)
+    for s, left in ((a, True), (b, False)):
+        # (c A) B = c (A B) when A B has no more entries than A: scale the smaller array
+        # (`c * (X.T @ M)`, as one writes it by hand, not `(c * X.T) @ M`)
+        if s.op == "mul" and SCALAR in (s.args[0].shape, s.args[1].shape) and \
+                rank(s.shape) == 2:
+            c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
+            shape = (a.shape[0], b.shape[1])
+            if _size(shape[0]) * _size(shape[1]) <= _size(m.shape[0]) * _size(m.shape[1]):
+                inner = _matmul(m, b) if left else _matmul(a, m)
+                return Expr("mul", (c, inner), inner.shape)
     return Expr("matmul", (a, b), (a.shape[0], b.shape[1]))
 
 
