@@ -62,6 +62,8 @@ def export(d, backend: str = "numpy", with_check: bool = False) -> str:
     else:
         _emit_matrix_form(d, pr, expr, out)
     fname = f"f_and_{out}"
+    if BACKENDS[backend]["asarray"].startswith("_"):        # a helper (JAX's _asarray)
+        pr.helpers.add(BACKENDS[backend]["asarray"].split("(")[0])
     lines = [f'"""{_doc_safe(_module_doc(d, backend, fname))}"""', "", IMPORTS[backend], ""]
     lines += _steps_comment(d)
     for h in helper_source(backend, pr.helpers):

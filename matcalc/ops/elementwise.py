@@ -101,7 +101,7 @@ register(
                               "# step(0) = 0"}
                  for b, conv, cast in (("numpy", "    z = np.asarray(z)\n", "astype"),
                                        ("pytorch", "", "to"),
-                                       ("jax", "    z = jnp.asarray(z)\n", "astype"))},
+                                       ("jax", "    z = _asarray(z)\n", "astype"))},
         kink="arg", doc="Heaviside step, step(0) = 0"),
     _fn("sign", np=lambda np, z: np.sign(z), sp=lambda sp, z: sp.sign(z), kink="arg",
         doc="sign, sign(0) = 0"),
