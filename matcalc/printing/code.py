@@ -27,9 +27,8 @@ from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p, trivia
 __all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "CodePrinter", "Val", "binop", "p"]
 
 
-def _ones(x) -> bool:
+def _ones(x) -> bool:  # 𝟏 or 𝟏ᵀ
     return x.op == "ones" or (x.op == "T" and x.args[0].op == "ones")
-
 
 class CodePrinter(NodePrinter):
     def __init__(self, backend: str, size_code: dict, var_code: dict, taken: set):
@@ -201,10 +200,8 @@ class CodePrinter(NodePrinter):
         return self.combine(e, va, vb)
 
     def broadcast(self, x):
-        """`𝟏 vᵀ` or `v 𝟏ᵀ` (an outer product with a ones vector) as the vector itself,
-        broadcast — `v` along the rows, `v[:, None]` along the columns — or None.  Only for an
-        element-wise operand whose partner has the full shape, so the N×k matrix is never
-        built (`X @ W + b`, `Z / std[:, None]`, as one writes them by hand)."""
+        """`𝟏 vᵀ` / `v 𝟏ᵀ` as the vector broadcast (`v`, `v[:, None]`), or None: for an
+        element-wise partner of the full shape (`X @ W + b`: the N×k matrix is never built)."""
         if x.op == "neg" and rank(x.shape) == 2:
             inner = self.broadcast(x.args[0])
             return None if inner is None else self.neg(inner)
@@ -220,8 +217,7 @@ class CodePrinter(NodePrinter):
         return None
 
     def vector(self, v, outer) -> Val:
-        """The vector `v` of a broadcast `outer`; a temporary when the outer product is used
-        more than once (its vector is then printed at each use)."""
+        """The vector `v` of a broadcast `outer`; a temporary if `outer` is used twice."""
         val = self.dense(self.emit(v), v.shape)
         if self.uses.get(outer, 0) > 1 and not trivial(val.code):
             name = self.fresh()
@@ -230,8 +226,7 @@ class CodePrinter(NodePrinter):
         return val
 
     def spread(self, e, a, b):
-        """(the full operand, the broadcast vector's Val) when one operand of the element-wise
-        `e` is an outer product with ones (`broadcast`) and the other has e's shape."""
+        """(full operand, broadcast vector) when e's operands are M and 𝟏 vᵀ (`broadcast`)."""
         if rank(e.shape) != 2 or a.shape != e.shape or b.shape != e.shape:
             return None
         for full, other in ((a, b), (b, a)):
@@ -281,9 +276,7 @@ class CodePrinter(NodePrinter):
             return self.call("outer", va.code, vb.code)
         if a.op == "inv" and self.uses.get(a, 0) == 1 and plain_a:     # inv(A) @ B: a solve
             return self.call("solve", self.emit(a.args[0]).code, vb.code)
-        # a vector meeting a transposed matrix: xᵀ Mᵀ is M x and Mᵀ x is xᵀ M, the 1-D
-        # product in the matrix's own orientation (JAX copies M.T first: `x @ A.T` is ~7×
-        # slower there than `A @ x`; NumPy and PyTorch are indifferent)
+        # xᵀ Mᵀ is M x, Mᵀ x is xᵀ M: the matrix in its own orientation (JAX copies M.T)
         if ra == 1 and b.op == "T" and rank(b.args[0].shape) == 2 and plain_b:
             return binop(self.emit(b.args[0]), "@", va, MUL)
         if rb == 1 and a.op == "T" and rank(a.args[0].shape) == 2 and plain_a:

@@ -3,7 +3,9 @@
 fewest flops with a vector multiplied first (`A B x` → `A (B x)`), sums distributed over a
 vector.
 
-Owns: `pull_negations`, `order_products`, `rank`, `removable_zero_division` (shared with the
+Owns: `pull_negations`, `order_products`, `pull_transposes`, `share_sums` (the value and the
+derivative as one computation: transposes out of all-transposed sums and chains, equal or
+opposite sums shared), `rank`, `removable_zero_division` (shared with the
 evaluator: where a quotient's 0/0 is taken as its limit 0).  Invariant: values are unchanged; only the
 association of products and the place of signs move.
 """
