@@ -10,11 +10,14 @@ sum(log(1 + exp(-y ⊙ (X @ w)))) (X 2n×n, y ∈ ±1) and of x' @ A @ x, evalua
   warm-up call; the first call, compile included, is reported apart) — each only if installed.
 
 Every result is compared with the hand-written one before it is timed.  float64 throughout.
+Then §4b (bench/same_library.py): each export (NumPy, PyTorch, JAX eager and jitted) against
+the closed form hand-written in the same library.
 """
 from __future__ import annotations
 
 import time
 
+from bench import same_library
 from bench.common import available as _available, fmt_ratio, fmt_time, measure, ratio, table
 
 LOGISTIC = ("sum(log(1 + exp(-y ⊙ (X @ w))))", "w", {"X": "m,n", "w": "n", "y": "m"})
@@ -242,7 +245,13 @@ def run(mode: str = "full", log=print) -> dict:
     summary = _summary(results)
     for line in summary["lines"]:
         log(line)
-    return {"results": results, "info": info, "skipped": skipped, "summary": summary}
+    log("\n### 4b. Each export against hand-written code in its own library\n")
+    same = same_library.run(mode, log=log)
+    summary["same_library_worst"] = same["summary"]["worst"]
+    summary["same_library_worst_case"] = same["summary"]["worst_case"]
+    summary["same_library_differ"] = same["summary"]["differ"]
+    return {"results": results, "info": info, "skipped": skipped, "summary": summary,
+            "same_library": same}
 
 
 def _c(r, m, ref, rec):

@@ -1,11 +1,13 @@
 """matcalc's benchmark suite (issue 7): one command, figures and ratios measured in one run.
 
-    python bench/run.py [--quick | --tiny] [--only latency,derive,scaling,numeric,capabilities]
+    python bench/run.py [--quick | --tiny]
+                        [--only latency,derive,scaling,numeric,capabilities,backward]
                         [--out bench/results/latest.json]
 
 Sections: 1 latency (cold `matcalc derive`), 2 derivation speed (vs SymPy MatrixSymbol,
 tensorgrad), 3 scaling with network depth, 4 exported code (vs hand-written NumPy, torch, JAX),
-5 the new capabilities (tensor-valued, order 3, by-matrix Hessians vs torch.func / JAX).
+5 the new capabilities (tensor-valued, order 3, by-matrix Hessians vs torch.func / JAX),
+6 exported backward passes (MLP, softmax regression, transformer block vs torch.autograd).
 See bench/README.md.  Nothing here asserts a timing.
 """
 from __future__ import annotations
@@ -19,17 +21,19 @@ from pathlib import Path
 if __package__ in (None, ""):                       # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import capabilities, derive_speed, latency, numeric, scaling  # noqa: E402
+from bench import backward, capabilities, derive_speed, latency, numeric, scaling  # noqa: E402
 from bench.common import ROOT, fmt_ratio, fmt_time, machine, machine_line  # noqa: E402
 
 SECTIONS = {"latency": latency, "derive": derive_speed, "scaling": scaling, "numeric": numeric,
-            "capabilities": capabilities}
+            "capabilities": capabilities, "backward": backward}
 TITLES = {"latency": "1. Answer latency (cold process)",
           "derive": "2. Derivation speed (in-process) and correctness, shared battery",
           "scaling": "3. Scaling with depth: L-layer tanh network loss",
           "numeric": "4. Exported code: gradient and Hessian evaluation",
           "capabilities": "5. New capabilities: tensor derivatives, order 3, by-matrix Hessians "
-                          "(derive, printed size, exported code vs torch.func / JAX)"}
+                          "(derive, printed size, exported code vs torch.func / JAX)",
+          "backward": "6. Exported backward passes: a network's gradient by all its parameters "
+                      "vs torch.autograd, torch.func, jax.grad"}
 
 
 def main(argv=None) -> int:
@@ -140,6 +144,11 @@ def targets(sec: dict) -> list[dict]:
         add("≥ ×20 faster than torch's Hessian (torch.autograd.functional.hessian)",
             None if th is None else th >= 20,
             f"min {fmt_ratio(th)}; over torch.func.hessian (vectorised) min {fmt_ratio(tf)}")
+        w = s.get("same_library_worst")
+        add("every export within ×1.1 of the closed form hand-written in its own library "
+            "(NumPy, PyTorch, JAX eager and jitted)", None if w is None else w <= 1.1,
+            f"worst {fmt_ratio(w)} ({s.get('same_library_worst_case')}); values differ: "
+            f"{s.get('same_library_differ') or 'none'}")
         j = s.get("min_speedup_over_jax")
         add("faster than jitted JAX (gradient and Hessian)", None if j is None else j > 1,
             f"min speed-up {fmt_ratio(j)}")
@@ -152,6 +161,14 @@ def targets(sec: dict) -> list[dict]:
             lo, hi = s.get(f"min_speedup_over_{m}"), s.get(f"max_speedup_over_{m}")
             add(f"new capabilities: exported code vs {m} (autodiff time / matcalc time)", None,
                 f"{fmt_ratio(lo)} … {fmt_ratio(hi)}")
+    if "backward" in sec:
+        s = sec["backward"]["summary"]
+        add("backward passes: every gradient equals torch.autograd's to 1e-10",
+            not s["disagree"], f"differ: {s['disagree'] or 'none'}")
+        for m, tgt in backward.TARGETS.items():
+            w = s["worst"].get(m)
+            add(f"backward passes: {m} export within ×{tgt} of torch.autograd (forward + "
+                "backward)", None if w is None else w <= tgt, f"worst {fmt_ratio(w)}")
     return out
 
 

@@ -31,7 +31,10 @@ def test_bench_runs_in_tiny_mode(tmp_path):
                        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data["sections"]) == {"latency", "derive", "scaling", "numeric", "capabilities"}
+    assert set(data["sections"]) == {"latency", "derive", "scaling", "numeric", "capabilities",
+                                     "backward"}
+    assert data["sections"]["backward"]["summary"]["disagree"] == []
+    assert data["sections"]["numeric"]["summary"]["same_library_differ"] == []
     assert data["sections"]["capabilities"]["summary"]["disagree"] == []
     assert data["sections"]["latency"]["summary"]["sympy_imported"] is False
     assert data["sections"]["derive"]["summary"]["matcalc_wrong"] == []

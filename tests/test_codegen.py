@@ -135,8 +135,9 @@ def test_code_shape(expr, wrt, shapes, order, present, absent):
 
 
 @pytest.mark.parametrize("expr,wrt,shapes,order,present,absent", [
-    # xᵀ (Aᵀ + A) is computed as xᵀ Aᵀ + xᵀ A: two matrix-vector products, no n×n sum
-    ("x' @ A @ x", "x", {"A": "n,n", "x": "n"}, 1, "x @ A.T", "A.T + A"),
+    # xᵀ (Aᵀ + A) is computed as xᵀ Aᵀ + xᵀ A: two matrix-vector products, no n×n sum, and
+    # xᵀ Aᵀ is printed A @ x (the matrix in its own orientation: JAX copies A.T for x @ A.T)
+    ("x' @ A @ x", "x", {"A": "n,n", "x": "n"}, 1, "A @ x", "A.T + A"),
     ("x' @ (A + B) @ x", "x", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "", "A + B"),
     ("sum((A - B) @ x)", "A", {"A": "n,n", "B": "n,n", "x": "n"}, 1, "B @ x", "A - B"),
     # a scalar factor of the matrix scales the product: 2 (xᵀ A), not (2 A) x
@@ -190,3 +191,44 @@ def test_scalar_inputs_may_be_python_floats():
     d = matcalc.derive("sin(x^2) * y", "x")
     value, grad = load_module(export(d))["f_and_grad"](0.5, 2.0)
     assert np.isclose(value, np.sin(0.25) * 2.0) and np.isclose(grad, 2 * 0.5 * np.cos(0.25) * 2)
+
+
+# -- issue 13.6/13.7: the export as fast as hand-written code ---------------------------------
+
+MLP_EXPR = "mse(relu(X @ W1 + b1) @ W2 + b2, T)"
+MLP = {"X": "N,n", "T": "N,k"}
+
+
+@pytest.mark.parametrize("backend", ["numpy", "pytorch", "jax"])
+def test_step_is_a_comparison_and_step_of_0_is_0(backend):
+    pytest.importorskip({"numpy": "numpy", "pytorch": "torch", "jax": "jax"}[backend])
+    d = matcalc.derive("sum(max(0, x))", "x", shapes={"x": "n"})
+    src = export(d, backend)
+    assert "heaviside" not in src and "(z > 0)" in src and "_step(x)" in src
+    x = np.array([-1.0, 0.0, 2.0])                    # step(0) = 0 (docs/design.md, Kinks)
+    grad = load_module(src)["f_and_grad"](x)[1]
+    assert np.asarray(grad).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_a_broadcast_bias_is_not_an_outer_product():
+    d = matcalc.derive(MLP_EXPR, ["W1", "b1", "W2", "b2"], shapes=MLP)
+    body = _body(export(d))
+    assert "X @ W1 + b1" in body and "np.outer(" not in body, body
+    ns, env = load_module(export(d)), inputs(d)
+    value, deriv = ns["f_and_grad"](*[env[a] for a in _arguments(d)])
+    assert_matches(d, env, value, deriv)
+
+
+def test_the_value_and_the_gradient_share_the_forward_pass():
+    from pathlib import Path
+    block = (Path(__file__).resolve().parent.parent / "examples" / "transformer.mc").read_text(
+        encoding="utf-8")
+    params = ["Wq", "Wk", "Wv", "Wo", "W1", "c1", "W2", "c2", "g1", "b1", "g2", "b2"]
+    d = matcalc.derive(block, params, shapes={"X": "N,d"})
+    body = _body(export(d))
+    # the attention softmax, the MLP's GELU and each layer norm once, for value and gradient
+    assert body.count("_softmax_rows(") == 1 and body.count("_gelu(") == 1, body
+    assert body.count("_normalize_rows(") == 2, body
+    ns, env = load_module(export(d)), inputs(d)
+    value, deriv = ns["f_and_grad"](*[env[a] for a in _arguments(d)])
+    assert_matches(d, env, value, deriv, atol=1e-9)     # entries up to ~10³: 1e-12 relative

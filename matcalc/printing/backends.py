@@ -22,10 +22,17 @@ _TORCH.update({"eye": "torch.eye({0}, dtype=torch.float64)",
                "asarray": "torch.as_tensor({0}, dtype=torch.float64)",
                "const": "torch.tensor({0}, dtype=torch.float64)"})
 _JAX = {k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
-_JAX.update({"asarray": "jnp.asarray({0})", "const": "{0}"})
+_JAX.update({"asarray": "_asarray({0})", "const": "{0}"})
 _BASICS = {"numpy": _NP, "pytorch": _TORCH, "jax": _JAX}
 IMPORTS = {"numpy": "import numpy as np", "pytorch": "import math\nimport torch",
            "jax": "import jax\nimport jax.numpy as jnp\nimport jax.scipy.special"}
+
+
+# helpers of the basics (the operators' helpers are in their records)
+_BASIC_HELPERS = {"jax": {"_asarray": (
+    "def _asarray(x):\n"
+    "    # an array (or a tracer under jax.jit) as it is: jnp.asarray costs ~70 µs eagerly\n"
+    "    return x if isinstance(x, jax.Array) else jnp.asarray(x)")}}
 
 
 class Spellings:
@@ -48,7 +55,7 @@ BACKENDS = {name: Spellings(name) for name in _BASICS}
 
 def helper_source(backend: str, names) -> list[str]:
     """The source of the helper functions a module uses, each once, from the records."""
-    sources: dict = {}
+    sources: dict = dict(_BASIC_HELPERS.get(backend, {}))
     for rec in REGISTRY.values():
         for name, src in rec.code.get("helpers", {}).get(backend, {}).items():
             sources.setdefault(name, src)

@@ -27,6 +27,9 @@ from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p, trivia
 __all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "CodePrinter", "Val", "binop", "p"]
 
 
+def _ones(x) -> bool:  # 𝟏 or 𝟏ᵀ
+    return x.op == "ones" or (x.op == "T" and x.args[0].op == "ones")
+
 class CodePrinter(NodePrinter):
     def __init__(self, backend: str, size_code: dict, var_code: dict, taken: set):
         self.backend, self.fn = backend, BACKENDS[backend]
@@ -178,6 +181,11 @@ class CodePrinter(NodePrinter):
         while b.op == "neg":
             sb, b = -sb, b.args[0]
         sign *= sa * sb
+        spread = self.spread(e, a, b) if e.op == "mul" else None
+        if spread is not None:                  # M ⊙ (𝟏 vᵀ): M times the row v, broadcast
+            m, vec = spread
+            vm = self.dense(self.emit(m), m.shape)
+            return binop(vm, "*", vec if sign > 0 else self.neg(vec), MUL)
         if sign > 0:
             return self.combine(e, self.emit(a), self.emit(b))
         where = min((rank(e.shape), 0), (self.cost(a), 1), (self.cost(b), 2))[1]
@@ -190,6 +198,42 @@ class CodePrinter(NodePrinter):
             negated = self.neg(self.emit(target))
         va, vb = (negated, self.emit(b)) if where == 1 else (self.emit(a), negated)
         return self.combine(e, va, vb)
+
+    def broadcast(self, x):
+        """`𝟏 vᵀ` / `v 𝟏ᵀ` as the vector broadcast (`v`, `v[:, None]`), or None: for an
+        element-wise partner of the full shape (`X @ W + b`: the N×k matrix is never built)."""
+        if x.op == "neg" and rank(x.shape) == 2:
+            inner = self.broadcast(x.args[0])
+            return None if inner is None else self.neg(inner)
+        if x.op != "matmul" or rank(x.shape) != 2:
+            return None
+        u, v = x.args
+        if not (u.is_column and v.is_row):
+            return None
+        if _ones(u):
+            return self.vector(v, x)
+        if _ones(v):
+            return Val(p(self.vector(u, x), ATOM) + "[:, None]")
+        return None
+
+    def vector(self, v, outer) -> Val:
+        """The vector `v` of a broadcast `outer`; a temporary if `outer` is used twice."""
+        val = self.dense(self.emit(v), v.shape)
+        if self.uses.get(outer, 0) > 1 and not trivial(val.code):
+            name = self.fresh()
+            self.lines.append(f"{name} = {val.code}")
+            val = self.memo[v] = Val(name, ATOM, val.kind, val.const)
+        return val
+
+    def spread(self, e, a, b):
+        """(full operand, broadcast vector) when e's operands are M and 𝟏 vᵀ (`broadcast`)."""
+        if rank(e.shape) != 2 or a.shape != e.shape or b.shape != e.shape:
+            return None
+        for full, other in ((a, b), (b, a)):
+            vec = self.broadcast(other)
+            if vec is not None:
+                return full, vec
+        return None
 
     def combine(self, e, va: Val, vb: Val) -> Val:
         a, b = e.args
@@ -232,6 +276,11 @@ class CodePrinter(NodePrinter):
             return self.call("outer", va.code, vb.code)
         if a.op == "inv" and self.uses.get(a, 0) == 1 and plain_a:     # inv(A) @ B: a solve
             return self.call("solve", self.emit(a.args[0]).code, vb.code)
+        # xᵀ Mᵀ is M x, Mᵀ x is xᵀ M: the matrix in its own orientation (JAX copies M.T)
+        if ra == 1 and b.op == "T" and rank(b.args[0].shape) == 2 and plain_b:
+            return binop(self.emit(b.args[0]), "@", va, MUL)
+        if rb == 1 and a.op == "T" and rank(a.args[0].shape) == 2 and plain_a:
+            return binop(vb, "@", self.emit(a.args[0]), MUL)
         return binop(va, "@", vb, MUL)
 
     def via_2d(self, key, e, parts, axis=None) -> Val:

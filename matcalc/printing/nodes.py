@@ -50,6 +50,12 @@ class NodePrinter:
 
     # arithmetic
     def _binary(self, e, sym, prec):
+        a, b = e.args
+        spread = self.spread(e, a, b)
+        if spread is not None:                   # M + 𝟏 vᵀ is M + v: v broadcast, no N×k matrix
+            m, vec = spread
+            vm = self.dense(self.emit(m), m.shape)
+            return binop(vm, sym, vec, prec) if m is a else binop(vec, sym, vm, prec)
         va, vb = self.emit(e.args[0]), self.emit(e.args[1])
         if sym in "+-" and va.kind == vb.kind == "diag":
             return Val(binop(as_vector(va), sym, as_vector(vb), prec).code, prec, "diag")

@@ -3,7 +3,9 @@
 fewest flops with a vector multiplied first (`A B x` → `A (B x)`), sums distributed over a
 vector.
 
-Owns: `pull_negations`, `order_products`, `rank`, `removable_zero_division` (shared with the
+Owns: `pull_negations`, `order_products`, `pull_transposes`, `share_sums` (the value and the
+derivative as one computation: transposes out of all-transposed sums and chains, equal or
+opposite sums shared), `rank`, `removable_zero_division` (shared with the
 evaluator: where a quotient's 0/0 is taken as its limit 0).  Invariant: values are unchanged; only the
 association of products and the place of signs move.
 """
@@ -111,6 +113,16 @@ def _matmul(a, b):
             c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
             inner = _chain(_factors(m) + [v]) if left else _chain([v] + _factors(m))
             return Expr("mul", (c, inner), inner.shape)
+    for s, left in ((a, True), (b, False)):
+        # (c A) B = c (A B) when A B has no more entries than A: scale the smaller array
+        # (`c * (X.T @ M)`, as one writes it by hand, not `(c * X.T) @ M`)
+        if s.op == "mul" and SCALAR in (s.args[0].shape, s.args[1].shape) and \
+                rank(s.shape) == 2:
+            c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
+            shape = (a.shape[0], b.shape[1])
+            if _size(shape[0]) * _size(shape[1]) <= _size(m.shape[0]) * _size(m.shape[1]):
+                inner = _matmul(m, b) if left else _matmul(a, m)
+                return Expr("mul", (c, inner), inner.shape)
     return Expr("matmul", (a, b), (a.shape[0], b.shape[1]))
 
 
@@ -149,9 +161,124 @@ def order_products(e):
         if new.op == "matmul":
             fs = _factors(new)
             best = _chain(fs)
-            if _tree_cost(best) < _tree_cost(new) or best.op != "matmul":
-                new = best
+            if _tree_cost(best) < _tree_cost(new) or best.op != "matmul" or len(fs) > 2:
+                new = best          # (a longer chain always in the DP's order: one tree per
+                                    # chain of factors, whatever its association, for the CSE)
             else:
                 new = _matmul(*new.args) if len(fs) == 2 else new
+        memo[n] = new
+    return memo[e]
+
+
+# -- one sum, one computation ----------------------------------------------------------------
+
+_MAX_TERMS = 64         # a longer sum is one term of its parents' (no quadratic key growth)
+
+
+def share_sums(roots: list) -> list:
+    """The roots with every sum that equals an earlier one as a signed sum of the same terms
+    (whatever its association) replaced by that one, or by its negation: a gradient's
+    `T - X - V - G - c` is `-(X + V + G + c - T)`, computed once (and the products over it,
+    after `pull_negations`, are then equal trees for the CSE).  Values are unchanged."""
+    keys: dict = {}                                   # node -> {term: coefficient} | None
+    first: dict = {}                                  # (shape, key) -> the first such node
+    memo: dict = {}
+
+    def key(n):
+        k = keys.get(n, 0)
+        if k != 0:
+            return k
+        if n.op in ("add", "sub") and n.args[0].shape == n.args[1].shape == n.shape:
+            a, b = (key(x) or {x: 1} for x in n.args)
+            k = dict(a)
+            for t, c in b.items():
+                k[t] = k.get(t, 0) + (c if n.op == "add" else -c)
+            k = {t: c for t, c in k.items() if c}
+            k = k if 1 < len(k) <= _MAX_TERMS else None
+        elif n.op == "neg" and n.args[0].op in ("add", "sub"):
+            inner = key(n.args[0])
+            k = {t: -c for t, c in inner.items()} if inner else None
+        else:
+            k = None
+        keys[n] = k
+        return k
+
+    out = []
+    for r in roots:
+        for n in r.walk():                            # post-order: children first
+            if n in memo:
+                continue
+            args = tuple(memo[a] for a in n.args)
+            new = n if args == n.args else n.rebuild(*args)
+            k = key(n) if n.op in ("add", "sub") else None
+            if k is not None:
+                same = (n.shape, frozenset(k.items()))
+                neg = (n.shape, frozenset((t, -c) for t, c in k.items()))
+                if same in first:
+                    new = memo[first[same]]
+                elif neg in first:
+                    new = Expr("neg", (memo[first[neg]],), n.shape)
+                else:
+                    first[same] = n
+            memo[n] = new
+        out.append(memo[r])
+    return out
+
+
+def _transposed(n):
+    """n as Tᵀ-free `x` with n = xᵀ when that costs nothing: a transpose, a ones/zeros
+    leaf, an outer product of vectors (u vᵀ = (v uᵀ)ᵀ); else None."""
+    if n.op == "T":
+        return n.args[0]
+    shape = (n.shape[1], n.shape[0])
+    if n.op in ("ones", "zeros") and not n.args:
+        return Expr(n.op, (), shape, n.value)
+    if n.op == "matmul" and n.args[0].is_column and n.args[1].is_row:
+        u, v = n.args
+        vt, ut = _transposed(v) or Expr("T", (v,), (v.shape[1], 1)), \
+            _transposed(u) or Expr("T", (u,), (1, u.shape[0]))
+        return Expr("matmul", (vt, ut), shape)
+    return None
+
+
+def pull_transposes(e):
+    """The same value with transposes taken out of sums and matrix chains where every
+    operand is transposed — `Aᵀ + b 𝟏ᵀ` → `(A + 𝟏 bᵀ)ᵀ`, `… Wᵀ Hᵀ …` → `… (H W)ᵀ …` — so that
+    a gradient's `Q Wkᵀ Hᵀ` and the value's `Q (H Wk)ᵀ` are one tree for the CSE."""
+    memo: dict = {}
+    for n in e.walk():
+        if n in memo:
+            continue
+        args = tuple(memo[a] for a in n.args)
+        new = n if args == n.args else n.rebuild(*args)
+        if new.op in ("add", "sub") and rank(new.shape) == 2 and \
+                all(a.shape == new.shape for a in new.args) and \
+                any(a.op == "T" for a in new.args):
+            inner = [_transposed(a) for a in new.args]
+            if all(x is not None for x in inner):
+                s = Expr(new.op, tuple(inner), (new.shape[1], new.shape[0]))
+                new = Expr("T", (s,), new.shape)
+        elif new.op == "matmul":
+            fs = _factors(new)
+            out, run = [], []
+            for f in fs + [None]:
+                if f is not None and f.op == "T" and rank(f.shape) == 2:
+                    run.append(f.args[0])
+                    continue
+                if len(run) >= 2:
+                    inner = run[-1]
+                    for x in reversed(run[:-1]):
+                        inner = Expr("matmul", (inner, x), (inner.shape[0], x.shape[1]))
+                    out.append(Expr("T", (inner,), (inner.shape[1], inner.shape[0])))
+                else:
+                    out += [Expr("T", (x,), (x.shape[1], x.shape[0])) for x in run]
+                run = []
+                if f is not None:
+                    out.append(f)
+            if len(out) < len(fs):
+                chain = out[0]
+                for f in out[1:]:
+                    chain = Expr("matmul", (chain, f), (chain.shape[0], f.shape[1]))
+                new = chain
         memo[n] = new
     return memo[e]
