@@ -52,7 +52,7 @@ class Engine:
         """The first rule of `kind` whose pattern (in either order of a commutative
         operator's operands) matches `e` and whose conditions hold; the engine answers the
         conditions (`independent`, `linear`, `coefficient`)."""
-        for rule in self.rb.candidates(kind, e.op):
+        for rule in self.rb.fitting(kind, e):
             for binds in matches(rule.compiled, e):
                 if all(c.holds(self, binds) for c in rule.where):
                     return rule, binds

@@ -37,16 +37,38 @@ class Forms:
     matrix_raw: Expr | None = None     # as read off, before simplification
     kind: str = ""                     # "matrix" (the paper's conventions) | "kron"
     why_not: str = ""                  # why there is no matrix form
-    multilinear: Expr | None = None    # dᵏY, a direction per round (None: the derivative is 0)
-    differential: Expr | None = None   # dᵏY for reading: one d(x) per variable, simplified
     parts: list = field(default_factory=list)     # the matrix chain, for the steps
     engines: list = field(default_factory=list)   # the differential chain's engines
     chain: list = field(default_factory=list)     # d y, d²y, … as taken, for the steps
     simplifications: list = field(default_factory=list)
     from_index: bool = False           # the matrix form was read back from the index form
     _index: object = None
+    _simplified: tuple | None = None   # (multilinear, differential) once simplified
+    _simplifier: tuple | None = None   # (rulebook, simplify's memo) to simplify them with
 
     structure: dict = field(default_factory=dict)   # round -> ("sym"|"diag", convention)
+
+    # The differential chain is simplified on first use: an answer printed as the paper's
+    # matrix (most gradients and Hessians) never reads it.
+    @property
+    def multilinear(self) -> Expr | None:
+        """dᵏY, a direction per round, simplified (None: the derivative is 0)."""
+        return self._simplify_chain()[0]
+
+    @property
+    def differential(self) -> Expr | None:
+        """dᵏY for reading: one d(x) per variable, simplified."""
+        return self._simplify_chain()[1]
+
+    def _simplify_chain(self) -> tuple:
+        if self._simplified is None:
+            rb, memo = self._simplifier
+            L = self.chain[-1] if self.chain else None
+            m = simplify(L, None, rb, memo) if L is not None else None
+            if m is not None and not any(n.op == "d" for n in m.walk()):
+                m = None                                  # it simplified to 0
+            self._simplified = (m, _merged(m, rb, memo))
+        return self._simplified
 
     def index(self, yshape):
         """The index form (built on first use: it can be large), structured rounds
@@ -73,7 +95,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
                    if v in q.structure}
     sym = set(q.structure)
-    memo: dict = {}                 # the normal forms found so far (simplify's memo)
+    memo: dict = {}                 # the simplifier's steps taken so far (simplify's memo)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -81,10 +103,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         f.engines.append(eng)
         L = eng.differential(L) if L is not None else None
         f.chain.append(L)
-    f.multilinear = simplify(L, None, rb, memo) if L is not None else None
-    if f.multilinear is not None and not any(n.op == "d" for n in f.multilinear.walk()):
-        f.multilinear = None                      # it simplified to 0
-    f.differential = _merged(f.multilinear, rb, memo)
+    f._simplifier = (rb, memo)                    # simplified when first read
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
@@ -104,15 +123,15 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     paper = _paper_shaped(q.expr.shape, rounds)
     if J is not None:
         f.matrix_raw = J
-        out = simplify(J, record, rb)
+        out = simplify(J, record, rb, memo)
         if sym:
-            out = simplify(strip_symmetric(out, sym), record, rb)
+            out = simplify(strip_symmetric(out, sym), record, rb, memo)
         if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
-            out = simplify(mk("T", out), record, rb)
+            out = simplify(mk("T", out), record, rb, memo)
         f.matrix = present(out)
         f.kind = "matrix" if paper else "kron"
     if paper and (J is None or _machinery(f.matrix)):
-        _from_index(f, q, rb)
+        _from_index(f, q, rb, memo)
     return f
 
 
@@ -129,7 +148,7 @@ def _machinery(e: Expr) -> bool:
     return any(n.op in ("kron", "commutation", "vec", "unvec") for n in e.walk())
 
 
-def _from_index(f: Forms, q, rb) -> None:
+def _from_index(f: Forms, q, rb, memo: dict | None = None) -> None:
     """The paper's matrix read back from the index form, where the sweeps reached it only
     through Kronecker identities (or not at all) and the index form reads as a matrix."""
     from .tensor.to_matrix import matrix_of
@@ -146,7 +165,7 @@ def _from_index(f: Forms, q, rb) -> None:
         return
     if transposes(q.expr.shape, [s for _, s in f.rounds], q.layout):
         m = mk("T", m)
-    m = present(simplify(m, None, rb))
+    m = present(simplify(m, None, rb, memo))
     if f.matrix is None or len(str(m)) < len(str(f.matrix)):
         f.matrix, f.matrix_raw, f.kind = m, m, "matrix"
         f.from_index = True

@@ -104,9 +104,25 @@ class Rulebook:
     by_kind: dict             # kind -> {head op -> [rules in file order]}
     by_id: dict
     identities: list = field(default_factory=list)   # [[identity]]: results, not rules
+    _fitting: dict = field(default_factory=dict, repr=False, compare=False)
 
     def candidates(self, kind: str, op: str) -> list:
         return self.by_kind.get(kind, {}).get(op, ())
+
+    def fitting(self, kind: str, e) -> list:
+        """The candidates of `kind` at `e` that can match it, in file order: those with a
+        pattern whose operands' ops are e's children's (`compile_patterns`); the rest
+        `matches` would pass over.  Remembered per (op, children's ops)."""
+        key = (kind, e.op, tuple(a.op for a in e.args))
+        got = self._fitting.get(key)
+        if got is None:
+            ops = key[2]
+            got = self._fitting[key] = tuple(
+                r for r in self.candidates(kind, e.op)
+                if any(p.op == e.op and len(sig) == len(ops) and
+                       all(w is None or w == o for w, o in zip(sig, ops))
+                       for p, sig in r.compiled))
+        return got
 
     def get(self, rule_id: str) -> Rule:
         return self.by_id[rule_id]
