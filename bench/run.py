@@ -161,6 +161,15 @@ def targets(sec: dict) -> list[dict]:
             lo, hi = s.get(f"min_speedup_over_{m}"), s.get(f"max_speedup_over_{m}")
             add(f"new capabilities: exported code vs {m} (autodiff time / matcalc time)", None,
                 f"{fmt_ratio(lo)} … {fmt_ratio(hi)}")
+        if s.get("cases_timed"):
+            slow = s["cases_at_50ms_or_more"]
+            add("every new case derives in < 50 ms warm", not slow,
+                f"slowest {fmt_time(s['case_times_max'])} over {s['cases_timed']} cases of "
+                f"{len(s['case_families'])} families (median {fmt_time(s['case_times_median'])})"
+                + (f"; at 50 ms or more: {', '.join(slow)}" if slow else ""))
+        t = s.get("chain_order3_time")
+        add("order 3 of an 8-layer tanh chain in < 1 s (warm)", None if t is None else t < 1,
+            fmt_time(t))
     if "backward" in sec:
         s = sec["backward"]["summary"]
         add("backward passes: every gradient equals torch.autograd's to 1e-10",

@@ -43,30 +43,32 @@ class Forms:
     simplifications: list = field(default_factory=list)
     from_index: bool = False           # the matrix form was read back from the index form
     _index: object = None
+    _simplified: tuple | None = None   # (multilinear, differential) once simplified
+    _simplifier: tuple | None = None   # (rulebook, simplify's memo) to simplify them with
 
     structure: dict = field(default_factory=dict)   # round -> ("sym"|"diag", convention)
-    _rb: object = None                 # the rulebook and simplifier cache the lazy forms use
-    _memo: dict = field(default_factory=dict)
-    _lazy: dict = field(default_factory=dict)
 
+    # The differential chain is simplified on first use: an answer printed as the paper's
+    # matrix (most gradients and Hessians) never reads it.
     @property
     def multilinear(self) -> Expr | None:
-        """dᵏY simplified, a direction per round (None: the derivative is 0) — built on first
-        use: an answer in the paper's matrix form never prints it."""
-        if "multilinear" not in self._lazy:
-            L = self.chain[-1] if self.chain else None
-            m = simplify(L, None, self._rb, self._memo) if L is not None else None
-            if m is not None and not any(n.op == "d" for n in m.walk()):
-                m = None                          # it simplified to 0
-            self._lazy["multilinear"] = m
-        return self._lazy["multilinear"]
+        """dᵏY, a direction per round, simplified (None: the derivative is 0)."""
+        return self._simplify_chain()[0]
 
     @property
     def differential(self) -> Expr | None:
-        """dᵏY for reading: one d(x) per variable, simplified (built on first use)."""
-        if "differential" not in self._lazy:
-            self._lazy["differential"] = _merged(self.multilinear, self._rb, self._memo)
-        return self._lazy["differential"]
+        """dᵏY for reading: one d(x) per variable, simplified."""
+        return self._simplify_chain()[1]
+
+    def _simplify_chain(self) -> tuple:
+        if self._simplified is None:
+            rb, memo = self._simplifier
+            L = self.chain[-1] if self.chain else None
+            m = simplify(L, None, rb, memo) if L is not None else None
+            if m is not None and not any(n.op == "d" for n in m.walk()):
+                m = None                                  # it simplified to 0
+            self._simplified = (m, _merged(m, rb, memo))
+        return self._simplified
 
     def index(self, yshape):
         """The index form (built on first use: it can be large), structured rounds
@@ -93,8 +95,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
                    if v in q.structure}
     sym = set(q.structure)
-    f._rb = rb
-    memo = f._memo                  # the rewrite steps found so far (simplify's cache)
+    memo: dict = {}                 # the simplifier's steps taken so far (simplify's memo)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -102,6 +103,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         f.engines.append(eng)
         L = eng.differential(L) if L is not None else None
         f.chain.append(L)
+    f._simplifier = (rb, memo)                    # simplified when first read
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
@@ -129,7 +131,7 @@ def compute(q, names: list, record: list | None = None) -> Forms:
         f.matrix = present(out)
         f.kind = "matrix" if paper else "kron"
     if paper and (J is None or _machinery(f.matrix)):
-        _from_index(f, q, rb)
+        _from_index(f, q, rb, memo)
     return f
 
 
@@ -146,7 +148,7 @@ def _machinery(e: Expr) -> bool:
     return any(n.op in ("kron", "commutation", "vec", "unvec") for n in e.walk())
 
 
-def _from_index(f: Forms, q, rb) -> None:
+def _from_index(f: Forms, q, rb, memo: dict | None = None) -> None:
     """The paper's matrix read back from the index form, where the sweeps reached it only
     through Kronecker identities (or not at all) and the index form reads as a matrix."""
     from .tensor.to_matrix import matrix_of
@@ -163,7 +165,7 @@ def _from_index(f: Forms, q, rb) -> None:
         return
     if transposes(q.expr.shape, [s for _, s in f.rounds], q.layout):
         m = mk("T", m)
-    m = present(simplify(m, None, rb))
+    m = present(simplify(m, None, rb, memo))
     if f.matrix is None or len(str(m)) < len(str(f.matrix)):
         f.matrix, f.matrix_raw, f.kind = m, m, "matrix"
         f.from_index = True

@@ -108,22 +108,24 @@ class Rulebook:
     by_kind: dict             # kind -> {head op -> [rules in file order]}
     by_id: dict
     identities: list = field(default_factory=list)   # [[identity]]: results, not rules
-    by_ops: dict = field(default_factory=dict)       # (kind, op, operand ops) -> rules
+    _fitting: dict = field(default_factory=dict, repr=False, compare=False)
 
     def candidates(self, kind: str, op: str) -> list:
         return self.by_kind.get(kind, {}).get(op, ())
 
     def fitting(self, kind: str, e) -> list:
-        """The rules of `kind` with a pattern whose head and operand ops can match the node
-        `e` (an index on the first two levels; `patterns.matches` still decides)."""
+        """The candidates of `kind` at `e` that can match it, in file order: those with a
+        pattern whose operands' ops are e's children's (`compile_patterns`); the rest
+        `matches` would pass over.  Remembered per (op, children's ops)."""
         key = (kind, e.op, tuple(a.op for a in e.args))
-        got = self.by_ops.get(key)
+        got = self._fitting.get(key)
         if got is None:
             ops = key[2]
-            got = self.by_ops[key] = [
+            got = self._fitting[key] = tuple(
                 r for r in self.candidates(kind, e.op)
-                if any(len(sig) == len(ops) and all(w is None or w == o for w, o in zip(sig, ops))
-                       for _, sig in r.compiled)]
+                if any(p.op == e.op and len(sig) == len(ops) and
+                       all(w is None or w == o for w, o in zip(sig, ops))
+                       for p, sig in r.compiled))
         return got
 
     def get(self, rule_id: str) -> Rule:
@@ -402,7 +404,7 @@ class _CachedRulebook(Rulebook):
         self._trees: dict = {}
         self._built: dict = {}
         self._buckets: dict = {}
-        self.by_ops: dict = {}
+        self._fitting: dict = {}
 
     def __getattr__(self, name):
         if name not in ("rules", "by_id", "by_kind"):

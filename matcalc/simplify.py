@@ -26,14 +26,20 @@ from .tree import SCALAR, Expr
 MAX_PASSES = 60
 
 
-def _rule_step(rulebook):
-    """One node: the normal form, then the first simplification rule that applies —
-    (the result or None, the (rule id, before, after) steps taken)."""
-    inst = Instantiator({})
+def _rule_step(rulebook, record, cache: dict | None = None):
+    """One node: the normal form, then the first simplification rule that applies.
 
-    def step(e: Expr):
+    A step depends on the node only (and the rulebook), so its result and the rewrites it
+    records are remembered in `cache` (node -> (result, records)): a later pass, or another
+    call given the same cache, replays them instead of searching again — the same result
+    and the same steps recorded, whatever the order of the calls."""
+    inst = Instantiator({})
+    cache = {} if cache is None else cache
+
+    def search(e: Expr, log: list):
         c = canon(e)
-        done = (("simp.algebra", e, c),) if c != e else ()
+        if c != e:
+            log.append(("simp.algebra", e, c))
         for rule in rulebook.fitting("simplify", c):
             for binds in matches(rule.compiled, c):
                 if not all(cond.holds(SIMPLIFY_CTX, binds) for cond in rule.where):
@@ -44,8 +50,18 @@ def _rule_step(rulebook):
                     continue            # e.g. a mixed product whose factors do not conform
                 if out.shape != c.shape:
                     continue            # a rewrite never changes a shape
-                return out, done + ((rule.id, c, out),)
-        return (c if c != e else None), done
+                log.append((rule.id, c, out))
+                return out
+        return c if c != e else None
+
+    def step(e: Expr):
+        got = cache.get(e)
+        if got is None:
+            log: list = []
+            got = cache[e] = (search(e, log), tuple(log))
+        if record is not None and got[1]:
+            record.extend(got[1])
+        return got[0]
 
     return step
 
@@ -54,31 +70,25 @@ def simplify(e: Expr, record: list | None = None, rulebook=None,
              memo: dict | None = None) -> Expr:
     """Rewrite to a fixed point; `record` receives (rule id, before, after) for every step.
 
-    One rewrite step of a node (its normal form, then the first rule that applies) depends
-    on the node and the rulebook only, so it is computed once per distinct node: the
-    passes of the fixpoint share a cache of steps, and `memo` (a dict, for calls with the
-    same rulebook) shares it between calls too — several forms of one derivative have most
-    subtrees in common.  A cached step replays its records.  What a whole pass found (a
-    node's normal form) is kept for that pass only: a normal form found under one pass's
-    tree is not always one in the next (a memo of normal forms shared across passes broke
-    idempotence), and not at all when the pass cut a rewrite short."""
-    rule_step = _rule_step(rulebook if rulebook is not None else load())
-    steps = {} if memo is None else memo
-
-    def step(n: Expr):
-        hit = steps.get(n)
-        if hit is None:
-            hit = steps[n] = rule_step(n)
-        if record is not None:
-            record.extend(hit[1])
-        return hit[0]
+    `memo` (a dict, for calls with the same rulebook) remembers every node's step — its
+    result and the rewrites it records (`_rule_step`) — between the passes and between
+    calls: several forms of one derivative have most subtrees in common, and the pass that
+    confirms a fixed point looks each node up instead of searching the rules again.  The
+    passes' own memo (tree -> its normal form) is fresh per pass: shared across passes it
+    broke idempotence (expm_kron((2 X)ᵀ))."""
+    step = _rule_step(rulebook if rulebook is not None else load(), record, memo)
+    memo = {}
 
     def one_pass(t: Expr) -> Expr:
         a = left_associate(t)
         if a != t and record is not None:
             record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
         t = a
-        out = innermost(t, step, {}, [])
+        memo.clear()    # a fresh memo per pass: a normal form found under one pass's tree
+        cut: list = []  # is not always one in the next (a shared memo broke idempotence)
+        out = innermost(t, step, memo, cut)
+        if cut:
+            memo.clear()
         assert out.shape == t.shape, "simplification changed a shape"
         return out
 
@@ -105,6 +115,16 @@ def _chainable(n: Expr) -> bool:
     return n.op == "matmul" or (n.op == "mul" and all(a.shape != SCALAR for a in n.args))
 
 
+def _leans_left(n: Expr, kids: list) -> bool:
+    """`n` is the chain ((k₀ k₁) k₂) … of exactly these factors (the very objects)."""
+    m = n
+    for k in reversed(kids[1:]):
+        if m.op != n.op or not _chainable(m) or m.args[1] is not k:
+            return False
+        m = m.args[0]
+    return m is kids[0]
+
+
 def left_associate(e: Expr) -> Expr:
     """Every chain of products read left to right, A B C = (A B) C, in one linear pass
     (the rules simp.matmul.assoc / simp.hadamard.assoc would take a pass per level): the
@@ -114,6 +134,8 @@ def left_associate(e: Expr) -> Expr:
 
     def build(n: Expr, kids: list) -> Expr:
         if _chainable(n):
+            if _leans_left(n, kids):
+                return n                # already read left to right, factors unchanged
             out = kids[0]
             for f in kids[1:]:
                 out = mk(n.op, out, f)

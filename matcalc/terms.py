@@ -21,13 +21,14 @@ from .shaperules import mk
 from .tree import SCALAR, Expr, num
 
 MAX_EXPONENT = 64
+_ONE = Fraction(1)
 
 
 class Term:
     __slots__ = ("coef", "factors")
 
-    def __init__(self, coef=Fraction(1), factors=None):
-        self.coef = Fraction(coef)
+    def __init__(self, coef=_ONE, factors=None):
+        self.coef = coef if type(coef) is Fraction else Fraction(coef)
         self.factors = factors if factors is not None else {}   # base Expr -> exponent
 
     def times(self, other: "Term") -> "Term | None":
@@ -58,7 +59,9 @@ class Term:
         return None
 
     def key(self):
-        return tuple(sorted(self.factors.items(), key=lambda be: hash(be)))
+        """The factors with their exponents, as a whole (two terms are like terms when their
+        keys are equal)."""
+        return frozenset((b, k.numerator, k.denominator) for b, k in self.factors.items())
 
     def negated(self) -> "Term":
         return Term(-self.coef, self.factors)
@@ -93,7 +96,7 @@ def product(e: Expr) -> Term:
         t = product(a[0]).power(a[1].value)
         if t is not None:
             return t
-    return Term(1, {e: Fraction(1)})
+    return Term(_ONE, {e: _ONE})
 
 
 def terms(e: Expr, sign: int = 1) -> list:
@@ -209,9 +212,17 @@ def size(e: Expr) -> int:
         return got
     if len(_SIZE) > 200_000:
         _SIZE.clear()
-    for n in e.walk():
+    stack = [e]                         # children first, stopping at sizes already known
+    while stack:
+        n = stack[-1]
         if n in _SIZE:
+            stack.pop()
             continue
+        pending = [a for a in n.args if a not in _SIZE]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
         s = 1 + sum(_SIZE[a] for a in n.args)
         if n.op in _GROUPING:
             s += 2 * sum(1 for a in n.args if a.op in _SUMS)

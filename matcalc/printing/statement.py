@@ -24,9 +24,9 @@ _ML_OPS = {"⊗": "⊙", "*": "⊙", "−": "−", "-": "−", "…": "…", "@"
 _FUNCS = {"sin", "cos", "tan", "tanh", "exp", "log", "ln", "max", "min", "sum", "diag", "dot",
           "tr", "det", "softmax", "sigmoid", "mean", "norm", "logsumexp", "step", "sign", "abs",
           "sqrt", "softplus", "erf", "gelu", "kron", "vec", "inv", "logdet", "relu", "grad",
-          "commutation", "unvec", "reshape_like"}
+          "commutation", "unvec", "reshape_like", "vcat", "hcat"}
 _TOKEN = re.compile(r"""
-    (?P<id>(?:[A-Za-zα-ωΑ-Ω𝟏∇][A-Za-zα-ωΑ-Ω0-9]*|1⃗)(?:_[A-Za-z0-9]|[ᵢⱼₓₙₖ₀₁₂²³ᵀ⁻¹ⁿ])*)
+    (?P<id>(?:[A-Za-zα-ωΑ-Ω𝟏𝟎∇][A-Za-zα-ωΑ-Ω0-9]*|1⃗)(?:_[A-Za-z0-9]|[ᵢⱼₓₙₖ₀₁₂²³ᵀ⁻¹ⁿ])*)
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<open>[(\[])
   | (?P<close>[)\]])
@@ -140,6 +140,8 @@ def _id_latex(s: str) -> str:
         body = r"\vec{1}"
     elif base == "𝟏":
         body = r"\mathbf{1}"
+    elif base == "𝟎":
+        body = r"\mathbf{0}"
     elif base == "d":
         body = r"\mathrm{d}"
     elif base == "pi":
@@ -231,6 +233,8 @@ def _id_ml(s: str) -> str:
     base, scripts = m.group(1), m.group(2)
     if base in ("1⃗", "𝟏"):
         body = '<mn class="b">1</mn>'
+    elif base == "𝟎":
+        body = '<mn class="b">0</mn>'
     elif base == "∇":
         body = "<mo>∇</mo>"
     elif base.isascii() and base.islower() and len(base) > 1 and base not in _FUNCS and \

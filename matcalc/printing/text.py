@@ -86,7 +86,20 @@ class TextPrinter(Printer):
                       "count": "count", "jac": "jac", "grad": "grad",
                       "reshape_like": "reshape_like", "undiff": "undiff"}
 
+    def __init__(self, memo: dict | None = None):
+        self.memo = memo       # node -> its text, for one call: a subtree shared many times
+                               # (a deep chain's derivative) is printed once
+
     def doprint(self, e):
+        memo = self.memo
+        if memo is not None:
+            s = memo.get(e)
+            if s is None:
+                s = memo[e] = self._text(e)
+            return s
+        return self._text(e)
+
+    def _text(self, e):
         name = self._PATTERN_CALLS.get(e.op)
         return self._call(name, e.args) if name else super().doprint(e)
 
@@ -132,4 +145,4 @@ _PRINTER = TextPrinter()
 
 def to_text(e: Expr) -> str:
     with deep_recursion():
-        return _PRINTER.doprint(e)
+        return TextPrinter({}).doprint(e)
