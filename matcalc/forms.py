@@ -105,7 +105,8 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
-        eng = Engine(rb, v, shape)
+        # round 1 differentiates the same y by the same d(x) as the differential chain did
+        eng = f.engines[0].copy() if r == 1 else Engine(rb, v, shape)
         try:
             J, how = identify(eng, Y, eng.differential(Y))
         except UnsupportedError as e:
