@@ -14,7 +14,7 @@ from fractions import Fraction
 from .errors import ParseError
 
 MAX_LENGTH = 10_000              # characters of one statement (an expression or a definition)
-MAX_PROGRAM_LENGTH = 100_000     # characters of a whole text of definitions
+MAX_PROGRAM_LENGTH = 40_000      # characters of a whole text of definitions
 MAX_DEPTH = 200
 
 TOKEN_NAMES = {
