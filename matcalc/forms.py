@@ -86,7 +86,10 @@ class Forms:
         return self._index
 
 
-def compute(q, names: list, record: list | None = None) -> Forms:
+def compute(q, names: list, record: list | None = None, memo: dict | None = None) -> Forms:
+    """The forms of the derivative by `names`, one per round; `memo` (simplify's cache of
+    steps) may be shared by the blocks of one question: their gradients share the backward
+    parts of the sweep."""
     rb = q.rulebook
     rounds = [(v, q.shapes[v]) for v in names]
     f = Forms(rounds)
@@ -94,6 +97,8 @@ def compute(q, names: list, record: list | None = None) -> Forms:
                    if v in q.structure}
     sym = set(q.structure)
     f._rb = rb
+    if memo is not None:
+        f._memo = memo              # shared by the blocks of one question
     memo = f._memo                  # the rewrite steps found so far (simplify's cache)
     # the differential chain
     L = q.expr
