@@ -155,6 +155,7 @@ def _depth_and_width(mode: str, log) -> dict:
     levels = {"tiny": [8, 16], "quick": [64, 128, 256], "full": [64, 128, 256, 512, 1024]}[mode]
     widths = {"tiny": [4], "quick": [10, 25], "full": [10, 25, 50, 100]}[mode]
     rows, deep, wide = [], [], []
+    _derive_and_display(_chain_text(4), ["W1", "W2"], None, {})    # warm: rules, grammar
     for L in levels:
         rec = _derive_and_display(_chain_text(L), "W1", None, {"L": L})
         deep.append(rec)

@@ -59,6 +59,11 @@ class Derivation:
         """(main text, [(name, definition)]): the result with shared subexpressions named
         once (h₁ = tanh(W1 x), …) when that is shorter — printed size linear in the DAG;
         the names the text defines are used where their values occur (`matcalc.naming`)."""
+        from .rewrite import deep_recursion
+        with deep_recursion():             # deep trees: room to compare; no GC passes
+            return self._display(threshold)
+
+    def _display(self, threshold: int):
         if self.question.definitions:
             from .naming import display
             return display(self.result, self.question.definitions, threshold, self.expr,
