@@ -59,6 +59,11 @@ class Derivation:
         """(main text, [(name, definition)]): the result with shared subexpressions named
         once (h₁ = tanh(W1 x), …) when that is shorter — printed size linear in the DAG;
         the names the text defines are used where their values occur (`matcalc.naming`)."""
+        from .rewrite import deep_recursion
+        with deep_recursion():             # deep trees: room to compare; no GC passes
+            return self._display(threshold)
+
+    def _display(self, threshold: int):
         if self.question.definitions:
             from .naming import display
             return display(self.result, self.question.definitions, threshold, self.expr,
@@ -229,7 +234,8 @@ def derive(text, wrt=None, shapes=None, order: int = 1, layout: str = "numerator
     q = text if isinstance(text, Question) else \
         Question.ask(text, wrt, shapes, order, layout, rulebook, form, mixed)
     record: list = []
-    blocks = [compute(q, names, record if len(q.blocks) == 1 else None)
+    steps: dict = {}           # the simplifier's steps, shared by the blocks and their joint
+    blocks = [compute(q, names, record if len(q.blocks) == 1 else None, steps)
               for names in q.blocks]
     trace = Trace(rounds=_rounds(blocks), simplifications=record,
                   differentials=[e for b in blocks for e in b.engines])
@@ -247,7 +253,7 @@ def derive(text, wrt=None, shapes=None, order: int = 1, layout: str = "numerator
             from .tree import zeros
             result = zeros(q.expr.shape)
         return Derivation(q, result, raw, trace, chosen, blocks)
-    return _joint(q, blocks, trace, record)
+    return _joint(q, blocks, trace, record, steps)
 
 
 def _choose(q: Question, f) -> str:
@@ -303,16 +309,16 @@ def _rounds(blocks) -> list:
     return out
 
 
-def _joint(q: Question, blocks, trace, record) -> Derivation:
+def _joint(q: Question, blocks, trace, record, steps: dict | None = None) -> Derivation:
     """By several variables at once (their concatenation): the Jacobian blocks side by side
     (the paper's R-J4; a matrix variable enters as its row-major vec), or a scalar's joint
     Hessian as the block matrix [∂²f/∂a∂b] of the mixed partials."""
     if q.order == 1 and all(b.matrix is not None for b in blocks) and \
             all(q.shapes[n][1] == 1 for n in q.wrt) and q.expr.shape[1] == 1:
         raw = mk("hcat", *(b.matrix_raw for b in blocks))
-        result = simplify(raw, record, q.rulebook)
+        result = simplify(raw, record, q.rulebook, steps)
         if transposes(q.expr.shape, q.wrt_shapes, q.layout):
-            result = simplify(mk("T", result), record, q.rulebook)
+            result = simplify(mk("T", result), record, q.rulebook, steps)
         return Derivation(q, present(result), raw, trace, "matrix", blocks)
     if q.order > 2 or (q.order == 2 and q.expr.shape != SCALAR):
         raise UnsupportedError("by several variables at once, matcalc writes Jacobians and a "
@@ -338,7 +344,7 @@ def _joint(q: Question, blocks, trace, record) -> Derivation:
                          "several variables with a matrix among them the derivative is "
                          "arranged by the vec convention", label="bad-layout",
                          hint="use the numerator layout")
-    result = simplify(raw, record, q.rulebook)
+    result = simplify(raw, record, q.rulebook, steps)
     return Derivation(q, present(result), raw, trace, "kron", blocks)
 
 

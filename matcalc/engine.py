@@ -11,6 +11,8 @@ shape of x.
 """
 from __future__ import annotations
 
+import functools
+
 from .conventions import rank
 from .errors import InternalError, UnsupportedError
 from .patterns import Instantiator, matches
@@ -34,6 +36,14 @@ class Engine:
         self._jac: dict[Expr, Expr] = {}
         self.used: dict[Expr, object] = {}      # node -> rule that differentiated it
         self.trace: list = []                   # (rule, node) for identification rules
+
+    def copy(self) -> "Engine":
+        """A new engine for the same variable and direction that starts from this one's
+        differentials (a second sweep over the same d(y) does not take it again)."""
+        new = Engine(self.rb, self.x.value, self.x.shape, self.dx.value)
+        new._dep, new._lin = dict(self._dep), dict(self._lin)
+        new._diff, new.used = dict(self._diff), dict(self.used)
+        return new
 
     # -- dependence ---------------------------------------------------------------------------
     def depends(self, e: Expr) -> bool:
@@ -87,8 +97,8 @@ class Engine:
             return None
         inst = Instantiator({"d": lambda c: self._diff[c]})
         out = None
-        for sign, term in split_terms(rule.rhs):
-            child = binds[next(n for n in term.walk() if n.op == "d").args[0].value]
+        for sign, term, operand in _differential_terms(rule.rhs):
+            child = binds[operand]
             if self._diff.get(child) is None:
                 continue                                       # a constant operand: no path
             value = inst(term, binds)
@@ -180,6 +190,14 @@ class Engine:
             return
         raise UnsupportedError(f"cannot pass a gradient through {str(node)!r} "
                                f"(no grad rule in rules/ matches)", label="no-rule")
+
+
+@functools.lru_cache(maxsize=None)
+def _differential_terms(rhs: Expr) -> tuple:
+    """(sign, term, the pattern variable of its d(?u)) for each term of a differential rule's
+    right-hand side (read once per rule, not once per node it differentiates)."""
+    return tuple((sign, term, next(n for n in term.walk() if n.op == "d").args[0].value)
+                 for sign, term in split_terms(rhs))
 
 
 def _memo_any(e: Expr, memo: dict, leaf) -> bool:

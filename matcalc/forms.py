@@ -88,14 +88,18 @@ class Forms:
         return self._index
 
 
-def compute(q, names: list, record: list | None = None) -> Forms:
+def compute(q, names: list, record: list | None = None, memo: dict | None = None) -> Forms:
+    """The forms of the derivative by `names`, one per round; `memo` (simplify's cache of
+    steps) may be shared by the blocks of one question: their gradients share the backward
+    parts of the sweep."""
     rb = q.rulebook
     rounds = [(v, q.shapes[v]) for v in names]
     f = Forms(rounds)
     f.structure = {r: (q.structure[v], q.sym) for r, v in enumerate(names, 1)
                    if v in q.structure}
     sym = set(q.structure)
-    memo: dict = {}                 # the simplifier's steps taken so far (simplify's memo)
+    if memo is None:
+        memo = {}                   # the simplifier's steps taken so far (simplify's memo)
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
@@ -107,7 +111,8 @@ def compute(q, names: list, record: list | None = None) -> Forms:
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
-        eng = Engine(rb, v, shape)
+        # round 1 differentiates the same y by the same d(x) as the differential chain did
+        eng = f.engines[0].copy() if r == 1 else Engine(rb, v, shape)
         try:
             J, how = identify(eng, Y, eng.differential(Y))
         except UnsupportedError as e:

@@ -40,27 +40,44 @@ def _table(definitions, rulebook=None) -> dict:
         table.setdefault(tree, Expr("var", (), tree.shape, name))
     if rulebook is None:
         return table
-    from .simplify import present, simplify
+    from .simplify import present_all, simplify_all
+    # every form simplified in one run: the definitions nest (h₂ holds h₁), so one by one
+    # would take time quadratic in their number
+    forms, values = [], []
     for tree, name in names_of(definitions).items():
         v = Expr("var", (), tree.shape, name)
-        for form, value in ((tree, v), (mk("T", tree), mk("T", v))):
-            s = simplify(form, None, rulebook)
-            for key in (s, present(s)):
-                if key.args:
-                    table.setdefault(key, value)
+        forms += [tree, mk("T", tree)]
+        values += [v, mk("T", v)]
+    simplified = simplify_all(forms, rulebook)
+    for s, p, value in zip(simplified, present_all(simplified), values):
+        for key in (s, p):
+            if key.args:
+                table.setdefault(key, value)
     return table
 
 
-def _substitute(e: Expr, table: dict, keep_root: bool = False) -> Expr:
-    memo: dict = {}
-    for n in e.walk():
-        if n in memo:
+def _substitute(e: Expr, table: dict, keep_root: bool = False, memo: dict | None = None) -> Expr:
+    """`e` with every subtree in `table` replaced (outermost first; not `e` itself with
+    `keep_root`); a replaced subtree is not looked into, and `memo` may carry the work done
+    on shared subtrees from call to call (one definition's body holds the others')."""
+    memo = {} if memo is None else memo
+    stack = [(e, False)]
+    while stack:
+        n, ready = stack.pop()
+        if n in memo and not (keep_root and n is e):
+            continue
+        if ready:
+            args = tuple(memo[a] for a in n.args)
+            out = n if all(a is b for a, b in zip(args, n.args)) else n.rebuild(*args)
+            if n is e and keep_root:
+                return out
+            memo[n] = out
             continue
         if n in table and not (keep_root and n is e):
             memo[n] = table[n]
             continue
-        args = tuple(memo[a] for a in n.args)
-        memo[n] = n if all(a is b for a, b in zip(args, n.args)) else n.rebuild(*args)
+        stack.append((n, True))
+        stack.extend((a, False) for a in n.args if a not in memo)
     return memo[e]
 
 
@@ -72,19 +89,33 @@ def with_names(e: Expr, definitions, also=(), rulebook=None) -> tuple:
         return e, []
     plain = _table(definitions)
     table = _table(definitions, rulebook) if rulebook is not None else plain
-    bodies = {name: _substitute(tree, plain, keep_root=True)
+    shared: dict = {}                     # the plain substitution's work, shared
+    bodies = {name: _substitute(tree, plain, keep_root=True, memo=shared)
               for tree, name in names_of(definitions).items()}
     main = _substitute(e, table)
     needed: set = set()
-    todo = [main] + [_substitute(t, plain) for t in also]
+    todo = [main] + [_substitute(t, plain, memo=shared) for t in also]
+    seen: set = set()
     while todo:
         t = todo.pop()
-        for n in t.walk():
+        for n in _walk_new(t, seen):
             if n.op == "var" and n.value in bodies and n.value not in needed:
                 needed.add(n.value)
                 todo.append(bodies[n.value])
     order = [name for name, _ in definitions if name in needed and name in bodies]
     return main, [(name, bodies[name]) for name in dict.fromkeys(order)]
+
+
+def _walk_new(e: Expr, seen: set):
+    """The nodes of `e` not in `seen` (which they join): the bodies share their subtrees."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        yield n
+        stack.extend(n.args)
 
 
 def display(result: Expr, definitions, threshold: int = 160, expr: Expr | None = None,

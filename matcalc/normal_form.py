@@ -76,19 +76,37 @@ def _primitive(t: Term) -> Term:
     `x (2 a - 2 b)^2` is `4 x (a - b)^2` (the content of a polynomial)."""
     coef, factors, changed = t.coef, {}, False
     for b, k in t.factors.items():
-        ts = terms(b) if b.op in ("add", "sub") and k.denominator == 1 else None
-        c = abs(ts[0].coef) if ts else 1
-        if c in (0, 1) or any(abs(x.coef) != c for x in ts):
+        got = _content(b) if b.op in ("add", "sub") and k.denominator == 1 else None
+        if got is None:
             factors[b] = factors.get(b, 0) + k
             continue
-        inner = canon(assemble([Term(x.coef / c, x.factors) for x in ts]))
-        if inner.shape != b.shape:
-            factors[b] = factors.get(b, 0) + k
-            continue
+        c, inner = got
         changed = True
         coef *= c ** int(k)
         factors[inner] = factors.get(inner, 0) + k
     return Term(coef, {b: k for b, k in factors.items() if k != 0}) if changed else t
+
+
+_CONTENT: dict = {}
+
+
+def _content(b: Expr):
+    """(c, b / c) for a sum b whose terms all have the number ±c (c ≠ 0, 1), else None.
+    Memoised: a sum that is a factor (`1 - h^2` in a long chain of products) is asked
+    about by every product it is a factor of."""
+    if b in _CONTENT:
+        return _CONTENT[b]
+    if len(_CONTENT) > 100_000:
+        _CONTENT.clear()
+    ts = terms(b)
+    c = abs(ts[0].coef) if ts else 1
+    got = None
+    if c not in (0, 1) and all(abs(x.coef) == c for x in ts):
+        inner = canon(assemble([Term(x.coef / c, x.factors) for x in ts]))
+        if inner.shape == b.shape:
+            got = (c, inner)
+    _CONTENT[b] = got
+    return got
 
 
 def _sum_of_sum(e: Expr) -> Expr:

@@ -3,8 +3,9 @@
 language does not have.
 
 Owns: `token_error(e, text, start, parser) -> ParseError`, `char_hint(ch)`, `ERROR_EXAMPLES`,
-`HINTS`, `TOKEN_NAMES`, and the limits on input: length and characters (`check_text`),
-nesting depth (`check_depth`), the range of a number (`number`).
+`HINTS`, `TOKEN_NAMES`, and the limits on input: length — per statement, and of a whole text
+of definitions — and characters (`check_text`), nesting depth (`check_depth`), the range of a
+number (`number`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fractions import Fraction
 
 from .errors import ParseError
 
-MAX_LENGTH = 10_000
+MAX_LENGTH = 10_000              # characters of one statement (an expression or a definition)
+MAX_PROGRAM_LENGTH = 40_000      # characters of a whole text of definitions
 MAX_DEPTH = 200
 
 TOKEN_NAMES = {
@@ -103,10 +105,23 @@ def token_error(e, text: str, start: str, parser) -> ParseError:
 
 
 def check_text(text: str) -> None:
+    """The limits on the text itself: each statement at most MAX_LENGTH characters, a text
+    of definitions at most MAX_PROGRAM_LENGTH in all; printable characters; not empty."""
+    if len(text) > MAX_PROGRAM_LENGTH:
+        raise ParseError(f"the text is {len(text):,} characters long; the limit is "
+                         f"{MAX_PROGRAM_LENGTH:,} (and {MAX_LENGTH:,} per statement)",
+                         hint="split the model into smaller texts", label="too-long")
     if len(text) > MAX_LENGTH:
-        raise ParseError(f"the expression is {len(text):,} characters long; the limit is "
-                         f"{MAX_LENGTH:,}", hint="split the expression or name subexpressions",
-                         label="too-long")
+        start, end = _longest_statement(text)
+        if end - start > MAX_LENGTH:
+            whole = (start, end) == (0, len(text))
+            what = "the expression is" if whole else "a statement is"
+            raise ParseError(f"{what} {end - start:,} characters long; the limit is "
+                             f"{MAX_LENGTH:,}" + ("" if whole else " per statement"),
+                             text=None if whole else text,
+                             span=None if whole else (start, start + 1),
+                             hint="split the expression or name subexpressions "
+                                  "(h = …; one definition per line)", label="too-long")
     if not text.strip():
         raise ParseError("the expression is empty", hint='type an expression, e.g. "w.x + b"',
                          label="empty")
@@ -117,6 +132,26 @@ def check_text(text: str) -> None:
             raise ParseError(f"control character {ch!r} (U+{ord(ch):04X}) in the expression",
                              text=text, span=(i, i + 1), hint="remove it",
                              label="control-character")
+
+
+def _longest_statement(text: str) -> tuple:
+    """(start, end) of the longest statement of `text`: statements end at a `;` or a line
+    break outside brackets (`statements.grammar_text` says which line breaks end one)."""
+    from .statements import grammar_text
+    read = grammar_text(text)
+    best, start, depth = (0, 0), 0, 0
+    for i, ch in enumerate(read):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = i + 1
+    if len(read) - start > best[1] - best[0]:
+        best = (start, len(read))
+    return best
 
 
 def check_depth(tree, text: str) -> None:

@@ -97,11 +97,11 @@ def _postorder(root: Expr):
 
 def run_together(name: str, names) -> list | None:
     """`Ax` -> ['A', 'x'] when `name` is two or more of `names` written without a space."""
-    names = {n for n in names if n and n != name}
+    names = names if isinstance(names, (set, frozenset, dict)) else set(names)
     best: dict[int, list] = {0: []}
     for i in range(1, len(name) + 1):
         for j in range(i):
-            if j in best and name[j:i] in names:
+            if j in best and (j, i) != (0, len(name)) and name[j:i] in names:
                 best[i] = best[j] + [name[j:i]]
                 break
     parts = best.get(len(name))
@@ -109,8 +109,9 @@ def run_together(name: str, names) -> list | None:
 
 
 def run_together_hint(names, declared) -> str | None:
+    pool = set(names) | set(declared)
     for name in sorted(names):
-        parts = run_together(name, (set(names) | declared) - {name})
+        parts = run_together(name, pool)
         if parts and name not in declared:
             return f"'{name}' is read as one name; for a product write {' '.join(parts)}"
     return None
@@ -120,10 +121,11 @@ def run_together_notes(names, declared) -> list[str]:
     """A note for each undeclared name that looks like a product written without a space:
     `xy` with x and y in the text, `Ax` with x in it (`x'Ax`)."""
     notes = []
+    pool = set(names) | set(declared)         # once: a text may have thousands of names
     for name in sorted(names):
         if name in declared:
             continue
-        parts = run_together(name, (set(names) | set(declared)) - {name})
+        parts = run_together(name, pool)
         if parts is None and len(name) >= 2 and name[0].isupper() and name[1:] in names:
             parts = [name[0], name[1:]]
         if parts:

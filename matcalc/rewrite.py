@@ -158,18 +158,29 @@ def fixpoint(f: Callable[[Expr], Expr], e: Expr, limit: int) -> tuple[Expr, bool
 class deep_recursion:
     """Room for the recursive parts (printers, the SymPy bridge) on trees thousands of levels
     deep, for the duration of a call only: the interpreter's limit is restored after, so
-    importing or using matcalc changes nothing global."""
+    importing or using matcalc changes nothing global.  The cyclic garbage collector waits
+    for the end of the call too: a derivation builds its trees by the hundred thousand
+    nodes, none of them in a cycle, and the collector's passes over the growing heap cost a
+    fifth of a deep derivation's time; it runs again as it did before the call (a nested
+    call leaves it to the outer one)."""
 
     LIMIT = 20000
 
     def __enter__(self):
+        import gc
         import sys
         self.before = sys.getrecursionlimit()
         if self.before < self.LIMIT:
             sys.setrecursionlimit(self.LIMIT)
+        self.collecting = gc.isenabled()
+        if self.collecting:
+            gc.disable()
         return self
 
     def __exit__(self, *exc):
+        import gc
         import sys
         sys.setrecursionlimit(self.before)
+        if self.collecting:
+            gc.enable()
         return False

@@ -1,7 +1,8 @@
 """The simplifier: the identities of the rulebook's simplify rules plus the algebraic normal
 form, applied innermost-first to a fixed point.
 
-Owns: `simplify(e, record=None, rulebook=None)`, `left_associate`, `present`.
+Owns: `simplify(e, record=None, rulebook=None)`, `left_associate`, `present`, and both for
+several trees at once over the nodes they share (`simplify_all`, `present_all`).
     simplify = fixpoint(left_associate ∘ innermost(first_of(canon, *simplify_rules)))
 Invariants: every rewrite preserves the shape (one that would not is refused); the process
 terminates (a bounded number of passes, each one visit per node); the rules come from the
@@ -202,28 +203,49 @@ def present(e: Expr) -> Expr:
     so `(2 / N) aᵀ X` rather than `(2 / N) (aᵀ X)`; a sum of transposes in parentheses is
     the transpose of a sum, `(X w - y)ᵀ X` rather than `(wᵀ Xᵀ - yᵀ) X`.  Values are
     unchanged."""
-    def attach(s: Expr, chain: Expr) -> Expr:
-        rights = []
-        while chain.op == "matmul":
-            rights.append(chain.args[1])
-            chain = chain.args[0]
-        out = mk("mul", s, chain)
-        for r in reversed(rights):
-            out = mk("matmul", out, r)
-        return out
+    return present_all([e])[0]
 
-    def tidy(m: Expr) -> Expr:
-        if m.op == "mul" and m.args[0].shape == SCALAR and m.args[1].op == "matmul":
-            m = attach(m.args[0], m.args[1])
-        elif m.op == "ones" and m.shape[0] != 1 and m.shape[1] != 1:
-            # a matrix of ones prints as 𝟏 𝟏ᵀ: `𝟏` alone reads as a vector
-            r, c = m.shape
-            m = mk("matmul", Expr("ones", (), (r, 1)), mk("T", Expr("ones", (), (c, 1))))
-        return m
 
-    out = left_associate(postwalk(e, tidy))
+def _attach(s: Expr, chain: Expr) -> Expr:
+    rights = []
+    while chain.op == "matmul":
+        rights.append(chain.args[1])
+        chain = chain.args[0]
+    out = mk("mul", s, chain)
+    for r in reversed(rights):
+        out = mk("matmul", out, r)
+    return out
+
+
+def _tidy(m: Expr) -> Expr:
+    if m.op == "mul" and m.args[0].shape == SCALAR and m.args[1].op == "matmul":
+        m = _attach(m.args[0], m.args[1])
+    elif m.op == "ones" and m.shape[0] != 1 and m.shape[1] != 1:
+        # a matrix of ones prints as 𝟏 𝟏ᵀ: `𝟏` alone reads as a vector
+        r, c = m.shape
+        m = mk("matmul", Expr("ones", (), (r, 1)), mk("T", Expr("ones", (), (c, 1))))
+    return m
+
+
+# Several trees at once (the simplified forms of a text's definitions, which nest: h₂ holds
+# h₁): under one node of this operator, which no rule, fold or normal form knows, so every
+# node they share is visited once per walk.  It never leaves this module.
+_BUNDLE = "bundle of trees"
+
+
+def simplify_all(trees: list, rulebook=None) -> list:
+    """`simplify(t, None, rulebook)` of each tree, in one run over the nodes they share."""
+    if not trees:
+        return []
+    return list(simplify(Expr(_BUNDLE, tuple(trees), SCALAR), None, rulebook).args)
+
+
+def present_all(trees: list) -> list:
+    """`present(t)` of each tree, in one walk over the nodes they share."""
+    out = left_associate(postwalk(Expr(_BUNDLE, tuple(trees), SCALAR), _tidy))
     out = postwalk(out, _pull_transposes)
-    return postwalk(_pull_transposes(out), _spelled)
+    memo: dict = {}
+    return [postwalk(_pull_transposes(t), _spelled, memo) for t in out.args]
 
 
 def _spelled(m: Expr) -> Expr:

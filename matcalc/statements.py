@@ -57,8 +57,16 @@ def grammar_text(text: str) -> str:
 
 
 def _ends_statement(chars: list, i: int) -> bool:
-    before = next((c for c in reversed(chars[:i]) if not c.isspace()), None)
-    after = next((c for c in chars[i + 1:] if not c.isspace()), None)
+    # the characters either side, found without copying the text (it may hold thousands of
+    # lines, each asking)
+    j = i - 1
+    while j >= 0 and chars[j].isspace():
+        j -= 1
+    k = i + 1
+    while k < len(chars) and chars[k].isspace():
+        k += 1
+    before = chars[j] if j >= 0 else None
+    after = chars[k] if k < len(chars) else None
     return before is not None and before not in CONTINUES and after is not None and \
         after != "#" and after not in CONTINUED
 

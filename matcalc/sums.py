@@ -22,6 +22,8 @@ MAX_EXPANDED_TERMS = 24
 
 def collect(ts: list) -> list:
     """Like terms added (in order of first appearance); zero terms dropped."""
+    if len(ts) == 1:
+        return [Term(ts[0].coef, dict(ts[0].factors))] if ts[0].coef != 0 else []
     acc: dict = {}
     for t in ts:
         k = t.key()
@@ -54,14 +56,14 @@ def merge_diagonals(kept: list, norm) -> list:
         same = all(s == scalar[0] and abs(c) == abs(inner[0][0]) for c, s, _ in inner)
         if same:
             c0 = abs(inner[0][0])
-            v = norm(assemble([Term(c / c0, {a: Fraction(1)}) for c, _, a in inner]))
+            v = norm(assemble([Term(c / c0, {a: 1}) for c, _, a in inner]))
             head = Term(c0, dict(scalar[0]))
         else:
-            v = norm(assemble([Term(c, {**s, a: Fraction(1)}) for c, s, a in inner]))
+            v = norm(assemble([Term(c, {**s, a: 1}) for c, s, a in inner]))
             head = Term(1)
         if v.op == "num" and v.value == 0 or v.op == "zeros":
             continue
-        head.factors[mk("diag", v)] = Fraction(1)
+        head.factors[mk("diag", v)] = 1
         merged.append(head)
     if not drop:
         return kept
@@ -163,7 +165,7 @@ def _factor_chains(kept: list) -> Expr | None:
         rest[mid] = rest.get(mid, 0) + 1
         inner.append(Term(t.coef / c, rest))
     out = _product_chain(left + [assemble(inner)] + right, rows, cols)
-    return build(Term(c, {**common, out: Fraction(1)}))
+    return build(Term(c, {**common, out: 1}))
 
 
 def untransposed(b: Expr):

@@ -25,6 +25,8 @@ _ONE = Fraction(1)
 
 
 class Term:
+    """coef (a Fraction) · Π base^exponent; an exponent is an int, or a Fraction when it is
+    not whole."""
     __slots__ = ("coef", "factors")
 
     def __init__(self, coef=_ONE, factors=None):
@@ -37,12 +39,18 @@ class Term:
             return None
         f = dict(self.factors)
         for base, k in other.factors.items():
-            f[base] = f.get(base, 0) + k
-            if f[base] == 0:
+            prev = f.get(base)
+            if prev is None:
+                f[base] = k
+            elif prev + k == 0:
                 del f[base]
+            else:
+                f[base] = prev + k
         return Term(self.coef * other.coef, f)
 
     def power(self, k: Fraction) -> "Term | None":
+        if k.denominator == 1:
+            k = int(k)                  # whole exponents as ints: exact, and cheap to add
         if (self.coef != 1 and k.denominator != 1) or (self.coef == 0 and k < 0):
             return None
         if k.denominator != 1 and any(e != 1 for e in self.factors.values()):
@@ -96,7 +104,7 @@ def product(e: Expr) -> Term:
         t = product(a[0]).power(a[1].value)
         if t is not None:
             return t
-    return Term(_ONE, {e: _ONE})
+    return Term(_ONE, {e: 1})
 
 
 def terms(e: Expr, sign: int = 1) -> list:

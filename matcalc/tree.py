@@ -31,13 +31,14 @@ class Expr:
     __slots__ = ("op", "args", "shape", "value", "span", "_hash", "_rep")
 
     def __init__(self, op: str, args: tuple = (), shape: Shape = SCALAR, value=None, span=None):
-        object.__setattr__(self, "op", op)
-        object.__setattr__(self, "args", tuple(args))
-        object.__setattr__(self, "shape", shape)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "span", span)
-        object.__setattr__(self, "_hash", hash((op, value, shape, self.args)))
-        object.__setattr__(self, "_rep", None)
+        args = args if type(args) is tuple else tuple(args)
+        _set_op(self, op)             # the slots' own setters: __setattr__ refuses
+        _set_args(self, args)
+        _set_shape(self, shape)
+        _set_value(self, value)
+        _set_span(self, span)
+        _set_hash(self, hash((op, value, shape, args)))
+        _set_rep(self, None)
 
     def __setattr__(self, name, value):
         raise AttributeError("Expr is immutable")
@@ -68,8 +69,11 @@ class Expr:
             return self
         while r._rep is not None:
             r = r._rep
-        if self._rep is not r:
-            object.__setattr__(self, "_rep", r)           # path compression
+        n = self
+        while n._rep is not r:       # path compression along the whole path (each tree
+            nxt = n._rep             # rebuilt pass after pass adds a link: without it, a
+            object.__setattr__(n, "_rep", r)      # deep derivation's lookups go quadratic)
+            n = nxt
         return r
 
     def __reduce__(self):
@@ -135,6 +139,10 @@ class Expr:
 
     def _repr_latex_(self) -> str:
         return f"${_TEXT[1](self)}$"
+
+
+_set_op, _set_args, _set_shape, _set_value, _set_span, _set_hash, _set_rep = (
+    Expr.__dict__[name].__set__ for name in Expr.__slots__)
 
 
 def _unprinted(e: Expr) -> str:

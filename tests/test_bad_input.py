@@ -28,6 +28,7 @@ DEEP = [
     ("x'" * 4_999, "too-deep"),
     ("[" * 3_000 + "x" + "]" * 3_000, "too-deep"),
     ("x + " * 250_000 + "x", "too-long"),          # 1 MB
+    ("h = x;\n" * 15_000 + "h", "too-long"),       # 105,001 characters of short statements
 ]
 
 CASES = [
@@ -105,6 +106,10 @@ CASES = [
     ("x / 0", None, ParseError, "division-by-zero", ["zero"]),
     ("1e", None, ParseError, "bad-number", ["1e3"]),
     *[(text, None, ParseError, label, []) for text, label in DEEP],
+    # one statement over the limit in a text of several: said, and where it starts
+    ("h = x\nz = " + "x + " * 2_600 + "x\nsum(z)", None, ParseError, "too-long",
+     ["per statement", "10,000"]),
+    ("h = x;\n" * 15_000 + "h", None, ParseError, "too-long", ["40,000"]),
 ]
 
 
@@ -127,6 +132,17 @@ def test_bad_input_api(text, shapes, cls, label, words):
         assert word in message, message
     if err.span is not None and err.text is not None:    # says where: a caret line
         assert "^" in message
+
+
+def test_a_long_text_of_short_statements_is_read():
+    """The length limit is per statement: a model written one layer per line may be longer
+    than one expression may (up to MAX_PROGRAM_LENGTH in all)."""
+    from matcalc.parse_errors import MAX_LENGTH, MAX_PROGRAM_LENGTH
+    lines = ["h1 = tanh(W1 @ x)"] + [f"h{i} = tanh(W{i} @ h{i - 1})" for i in range(2, 501)]
+    text = "\n".join(lines + ["sum(h500)"])
+    assert MAX_LENGTH < len(text) < MAX_PROGRAM_LENGTH
+    e, shapes = matcalc.parse_with_shapes(text)
+    assert e.shape == (1, 1) and {f"W{i}" for i in range(1, 501)} | {"x"} == set(shapes)
 
 
 def test_enough_bad_inputs():

@@ -129,7 +129,7 @@ def _tree_dict(e) -> dict:
 
 def read_expr(expr: str | None, path: str | None = None) -> str:
     """The text to read: EXPR, stdin ('-') or the file of -f (one of them)."""
-    from ..parse_errors import MAX_LENGTH
+    from ..parse_errors import MAX_PROGRAM_LENGTH
     if (expr is None) == (path is None):
         raise UsageError("give the expression (EXPR) or a file (-f FILE), one of them",
                          label="no-expression" if expr is None else "bad-option",
@@ -138,13 +138,13 @@ def read_expr(expr: str | None, path: str | None = None) -> str:
     if path is not None:
         try:
             with open(path, encoding="utf-8") as f:
-                return f.read(MAX_LENGTH + 1).strip()
+                return f.read(MAX_PROGRAM_LENGTH + 1).strip()
         except (OSError, UnicodeDecodeError) as e:
             raise UsageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}",
                              label="bad-file") from None
     if expr != "-":
         return expr
-    return sys.stdin.read(MAX_LENGTH + 1).strip()
+    return sys.stdin.read(MAX_PROGRAM_LENGTH + 1).strip()
 
 
 def optional(module: str, what: str):

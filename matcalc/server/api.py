@@ -15,7 +15,7 @@ import inspect
 
 LIMITS = {
     "body_bytes": 64 * 1024,        # a 10,000-character expression in JSON fits many times
-    "expr_chars": 10_000,           # the parser's own limit (matcalc.parser.MAX_LENGTH)
+    "expr_chars": 10_000,           # the server's own bound (the parser: 10,000 a statement)
     "nesting": 200,                 # the parser's own limit (matcalc.parser.MAX_DEPTH)
     "field_chars": 2_000,           # wrt, shapes, sizes and option strings
     "names": 50,                    # variables in wrt / entries in shapes and sizes
