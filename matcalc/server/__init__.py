@@ -54,26 +54,28 @@ def run(args) -> int:
                          label="bad-port")
     if args.workers < 1 or args.workers > 16:
         raise UsageError("--workers takes 1 to 16", label="bad-workers")
+    _stop_on_sigterm()      # before the URL is printed: a client may stop it as soon as it reads it
+    app = None
     try:
-        app = make(args.host, args.port, args.workers)
-    except OSError as e:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}",
-                         hint="choose another --port, or --port 0 for any free one",
-                         label="bad-address") from None
-    print(f"matcalc playground: {app.url}", flush=True)
-    if not app.loopback_only:
-        print(f"warning: listening on {args.host}: other machines that can reach this one "
-              "can use the playground and its CPU; there is no authentication",
-              file=sys.stderr, flush=True)
-    print("  Ctrl-C stops it", file=sys.stderr, flush=True)
-    if args.open:
-        import webbrowser
-        threading.Thread(target=webbrowser.open, args=(app.url,), daemon=True).start()
-    _stop_on_sigterm()
-    try:
+        try:
+            app = make(args.host, args.port, args.workers)
+        except OSError as e:
+            raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}",
+                             hint="choose another --port, or --port 0 for any free one",
+                             label="bad-address") from None
+        if not app.loopback_only:       # said before the URL, which a client may act on
+            print(f"warning: listening on {args.host}: other machines that can reach this one "
+                  "can use the playground and its CPU; there is no authentication",
+                  file=sys.stderr, flush=True)
+        print(f"matcalc playground: {app.url}", flush=True)
+        print("  Ctrl-C stops it", file=sys.stderr, flush=True)
+        if args.open:
+            import webbrowser
+            threading.Thread(target=webbrowser.open, args=(app.url,), daemon=True).start()
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        app.close()
+        if app is not None:
+            app.close()
     return 0
