@@ -133,7 +133,7 @@ def compute(q, names: list, record: list | None = None, memo: dict | None = None
             out = simplify(strip_symmetric(out, sym), record, rb, memo)
         if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
             out = simplify(mk("T", out), record, rb, memo)
-        f.matrix = present(out)
+        f.matrix = present(out, memo)
         f.kind = "matrix" if paper else "kron"
     if paper and (J is None or _machinery(f.matrix)):
         _from_index(f, q, rb, memo)
@@ -189,7 +189,7 @@ def _merged(L: Expr | None, rb, memo: dict | None = None):
     if L is None:
         return None
     one = {n: Expr("d", n.args, n.shape, 1) for n in L.walk() if n.op == "d" and n.value != 1}
-    return present(simplify(replace(L, one) if one else L, None, rb, memo))
+    return present(simplify(replace(L, one) if one else L, None, rb, memo), memo)
 
 
 def _sub(i: int) -> str:

@@ -77,11 +77,16 @@ def simplify(e: Expr, record: list | None = None, rulebook=None,
     confirms a fixed point looks each node up instead of searching the rules again.  The
     passes' own memo (tree -> its normal form) is fresh per pass: shared across passes it
     broke idempotence (expm_kron((2 X)ᵀ))."""
+    if memo is None:
+        memo = {}
     step = _rule_step(rulebook if rulebook is not None else load(), record, memo)
+    # left_associate depends on the node only: its results are shared the same way (under a
+    # key no tree equals)
+    associated = memo.setdefault(_ASSOCIATED, {})
     memo = {}
 
     def one_pass(t: Expr) -> Expr:
-        a = left_associate(t)
+        a = left_associate(t, associated)
         if a != t and record is not None:
             record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
         t = a
@@ -126,10 +131,14 @@ def _leans_left(n: Expr, kids: list) -> bool:
     return m is kids[0]
 
 
-def left_associate(e: Expr) -> Expr:
+_ASSOCIATED = ("left_associate",)      # the key of left_associate's memo in simplify's cache
+
+
+def left_associate(e: Expr, memo: dict | None = None) -> Expr:
     """Every chain of products read left to right, A B C = (A B) C, in one linear pass
     (the rules simp.matmul.assoc / simp.hadamard.assoc would take a pass per level): the
-    children of a chain are its factors, so a chain is rebuilt once, at its top."""
+    children of a chain are its factors, so a chain is rebuilt once, at its top.  `memo`
+    (node -> its result) may be shared between calls: the result depends on the node only."""
     def children(n: Expr):
         return _chain(n, n.op, []) if _chainable(n) else n.args
 
@@ -144,7 +153,7 @@ def left_associate(e: Expr) -> Expr:
         args = tuple(kids)
         return n if args == n.args else n.rebuild(*args)
 
-    return bottom_up(e, children, build)
+    return bottom_up(e, children, build, memo)
 
 
 def _untranspose_sum(s: Expr):
@@ -198,12 +207,13 @@ def _pull_transposes(m: Expr) -> Expr:
     return m.rebuild(*args) if args != list(m.args) else m
 
 
-def present(e: Expr) -> Expr:
+def present(e: Expr, memo: dict | None = None) -> Expr:
     """The printed form: a scalar factor of a product chain sits on its first factor,
     so `(2 / N) aᵀ X` rather than `(2 / N) (aᵀ X)`; a sum of transposes in parentheses is
     the transpose of a sum, `(X w - y)ᵀ X` rather than `(wᵀ Xᵀ - yᵀ) X`.  Values are
-    unchanged."""
-    return present_all([e])[0]
+    unchanged.  `memo` (simplify's cache) shares the walks' results between calls: each
+    depends on the node only."""
+    return present_all([e], memo)[0]
 
 
 def _attach(s: Expr, chain: Expr) -> Expr:
@@ -240,12 +250,16 @@ def simplify_all(trees: list, rulebook=None) -> list:
     return list(simplify(Expr(_BUNDLE, tuple(trees), SCALAR), None, rulebook).args)
 
 
-def present_all(trees: list) -> list:
+_PRESENTED = ("present",)      # the key of present's memos in simplify's cache
+
+
+def present_all(trees: list, memo: dict | None = None) -> list:
     """`present(t)` of each tree, in one walk over the nodes they share."""
-    out = left_associate(postwalk(Expr(_BUNDLE, tuple(trees), SCALAR), _tidy))
-    out = postwalk(out, _pull_transposes)
-    memo: dict = {}
-    return [postwalk(_pull_transposes(t), _spelled, memo) for t in out.args]
+    walks = ({} if memo is None else memo).setdefault(_PRESENTED, ({}, {}, {}, {}))
+    out = left_associate(postwalk(Expr(_BUNDLE, tuple(trees), SCALAR), _tidy, walks[0]),
+                         walks[1])
+    out = postwalk(out, _pull_transposes, walks[2])
+    return [postwalk(_pull_transposes(t), _spelled, walks[3]) for t in out.args]
 
 
 def _spelled(m: Expr) -> Expr:
