@@ -105,6 +105,9 @@ def run_exact(problem, user_sizes, seed) -> MethodResult:
                                 "use the numeric method or smaller sizes")
     except NotImplementedError as e:     # an operator SymPy cannot expand (expm of a matrix)
         return done(None, None, str(e))
+    except ValueError as e:              # a real-only function of a non-real value: step(log(-1))
+        return done(None, None, f"the input is not real-valued here (outside its domain): "
+                                f"SymPy says {str(e).strip()}")
 
 
 def _compare(sp, problem, sizes, symbols, derivs, closed, full, rng, done):
