@@ -55,6 +55,7 @@ def _block_steps(d, b, form: str) -> list:
 
 def _matrix_rounds(d, b) -> list:
     rb = d.question.rulebook
+    memo = b._simplifier[1] if b._simplifier else None     # the derivation's simplify cache
     steps: list = []
     k = len(b.parts)
     for r, part in enumerate(b.parts, 1):
@@ -63,8 +64,8 @@ def _matrix_rounds(d, b) -> list:
             xshape != SCALAR
         if k > 1:
             steps.append(Step("header", _round_header(d, b, r, part, column)))
-        steps += explain_one(part, simplify(part.raw, None, rb), transpose=column,
-                             user=names_of(d.question.definitions))
+        steps += explain_one(part, simplify(part.raw, None, rb, memo), transpose=column,
+                             user=names_of(d.question.definitions), memo=memo)
     return steps
 
 

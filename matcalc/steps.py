@@ -131,10 +131,12 @@ def _rewrite_latex(b, a) -> str:
     return " \\\\\n".join(rows)
 
 
-def _simplify_steps(start, rb, prefix: str = "") -> tuple[list, object]:
-    """Lines from `start` to its simplified form (whole expressions), and that form."""
+def _simplify_steps(start, rb, prefix: str = "",
+                    memo: dict | None = None) -> tuple[list, object]:
+    """Lines from `start` to its simplified form (whole expressions), and that form; `memo`
+    is simplify's cache of the derivation (its steps replay their records)."""
     record: list = []
-    final = simplify(start, record, rb)
+    final = simplify(start, record, rb, memo)
     got = replay.lines(start, record, final)
     steps = []
     if got is None:                       # list the rewrites as recorded, without repeats
@@ -169,10 +171,12 @@ def _same(a, b) -> bool:
     return form_key(a) == form_key(b)
 
 
-def explain_one(part, target, transpose: bool = False, user: dict | None = None) -> list:
+def explain_one(part, target, transpose: bool = False, user: dict | None = None,
+                memo: dict | None = None) -> list:
     """The steps of one part: ∂(part.y)/∂x, arriving at `target` (transposed when the
     part's result is the gradient as a column); `user` ({tree: name}) names the
-    intermediates the text defined, which keep their names."""
+    intermediates the text defined, which keep their names; `memo`: simplify's cache of
+    the derivation."""
     engine, rb = part.engine, part.engine.rb
     x = engine.x
     taken = set(part.y.free_vars()) | set((user or {}).values())
@@ -183,13 +187,13 @@ def explain_one(part, target, transpose: bool = False, user: dict | None = None)
     dtext, dtex = _d(yname, x.value)
     if chain.product is not None:
         start = mk("T", chain.product) if transpose else chain.product
-        final = simplify(start, None, rb)
-        if _same(present(final), present(target)):
+        final = simplify(start, None, rb, memo)
+        if _same(present(final, memo), present(target, memo)):
             what = f"({dtext})ᵀ" if transpose else dtext
             steps.append(Step("substitute", f"substituting back: {what} = {start}",
                               None, expr=start, lhs=f"\\left({dtex}\\right)^T"
                               if transpose else dtex))
-            more, _ = _simplify_steps(start, rb)
+            more, _ = _simplify_steps(start, rb, memo=memo)
             return steps + more
     L = engine.differential(part.y)
     if L is not None and len(str(L)) < 400:
@@ -209,7 +213,7 @@ def explain_one(part, target, transpose: bool = False, user: dict | None = None)
                                               if rules_used else "")))
     steps.append(Step("substitute", f"substituting back: {dtext} = {part.raw}", None,
                       expr=part.raw, lhs=dtex))
-    more, _ = _simplify_steps(part.raw, rb)
+    more, _ = _simplify_steps(part.raw, rb, memo=memo)
     return steps + more
 
 
