@@ -146,11 +146,11 @@ class Pool:
     def _spawn(self) -> None:
         w = None
         try:
-            w = Worker(self.warm)
-            with self._lock:
-                self._born.add(w)
-                if self._closed:
+            with self._lock:      # started and registered at once: close() kills what it sees,
+                if self._closed:  # and a worker started after it would outlive the server
                     raise WorkerCrashed("the pool is closed")
+                w = Worker(self.warm)
+                self._born.add(w)
             w.wait_ready()
         except (PoolError, OSError) as e:
             self.log(f"a {self.name} worker failed to start: {e}")
