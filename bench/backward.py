@@ -32,7 +32,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.common import ROOT, available as _available, fmt_ratio, fmt_time, ratio, table
+from bench.common import autodiff_peers, ROOT, fmt_ratio, fmt_time, ratio, table
 
 BLOCK = (Path(ROOT) / "examples" / "transformer.mc").read_text(encoding="utf-8")
 BLOCK_PARAMS = ["Wq", "Wk", "Wv", "Wo", "W1", "c1", "W2", "c2", "g1", "b1", "g2", "b2"]
@@ -199,20 +199,7 @@ def _methods(problem, d, data, params, have_torch, have_jax, log):
 def run(mode: str = "full", log=print) -> dict:
     import numpy as np
     import matcalc
-    have_torch, have_jax = _available("torch"), _available("jax")
-    skipped = {}
-    if not have_torch:
-        skipped["torch"] = "not installed (pip install '.[bench]' for torch==2.13.0)"
-    if not have_jax:
-        skipped["jax"] = "not installed (pip install '.[bench]')"
-    if have_jax:
-        import jax
-        jax.config.update("jax_enable_x64", True)
-        jax.config.update("jax_platforms", "cpu")
-    info = {}
-    if have_torch:
-        import torch
-        info["torch_threads"] = torch.get_num_threads()
+    have_torch, have_jax, skipped, info = autodiff_peers()
     N, w = _sizes(mode)
     rounds = {"tiny": 5, "quick": 7, "full": 15}[mode]
     rng = np.random.default_rng(0)

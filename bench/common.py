@@ -163,3 +163,22 @@ def available(mod: str) -> bool:
         return True
     except Exception:  # noqa: BLE001
         return False
+
+
+def autodiff_peers() -> tuple[bool, bool, dict, dict]:
+    """(torch installed, jax installed, {peer: why skipped}, {torch_threads}) — JAX set to
+    float64 on the CPU, as every section compares in float64."""
+    have_torch, have_jax = available("torch"), available("jax")
+    skipped, info = {}, {}
+    if not have_torch:
+        skipped["torch"] = "not installed (pip install '.[bench]' for torch==2.13.0)"
+    if not have_jax:
+        skipped["jax"] = "not installed (pip install '.[bench]')"
+    if have_jax:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+    if have_torch:
+        import torch
+        info["torch_threads"] = torch.get_num_threads()
+    return have_torch, have_jax, skipped, info

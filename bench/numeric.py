@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 
 from bench import same_library
-from bench.common import available as _available, fmt_ratio, fmt_time, measure, ratio, table
+from bench.common import autodiff_peers, fmt_ratio, fmt_time, measure, ratio, table
 
 LOGISTIC = ("sum(log(1 + exp(-y ⊙ (X @ w))))", "w", {"X": "m,n", "w": "n", "y": "m"})
 QUAD = ("x' @ A @ x", "x", {"x": "n", "A": "n,n"})
@@ -146,20 +146,7 @@ def run(mode: str = "full", log=print) -> dict:
     import numpy as np
     sizes = {"tiny": [16, 32], "quick": [256, 512], "full": [256, 512, 1024, 2048]}[mode]
     budget = {"tiny": 0.02, "quick": 0.5, "full": 1.0}[mode]
-    have_torch, have_jax = _available("torch"), _available("jax")
-    skipped = {}
-    if not have_torch:
-        skipped["torch"] = "not installed (pip install '.[bench]' for torch==2.13.0)"
-    if not have_jax:
-        skipped["jax"] = "not installed (pip install '.[bench]')"
-    if have_jax:
-        import jax
-        jax.config.update("jax_enable_x64", True)
-        jax.config.update("jax_platforms", "cpu")
-    info = {}
-    if have_torch:
-        import torch
-        info["torch_threads"] = torch.get_num_threads()
+    have_torch, have_jax, skipped, info = autodiff_peers()
     problems, hand = _problems(np)
     rng = np.random.default_rng(0)
     results, rows = [], []
