@@ -20,7 +20,7 @@ import functools
 from .conventions import matrix_form_shape, transposes
 from .engine import Engine
 from .errors import InternalError, MatcalcError, UnsupportedError, UsageError
-from .forms import compute
+from .forms import compute, joint_gradients
 from .trace import Part, Trace  # noqa: F401  (Part: part of the public trace)
 from .question import Question
 from .shaperules import mk
@@ -235,10 +235,11 @@ def derive(text, wrt=None, shapes=None, order: int = 1, layout: str = "numerator
         Question.ask(text, wrt, shapes, order, layout, rulebook, form, mixed)
     record: list = []
     steps: dict = {}           # the simplifier's steps, shared by the blocks and their joint
-    blocks = [compute(q, names, record if len(q.blocks) == 1 else None, steps)
+    joint = joint_gradients(q)          # several matrices at once: one reverse sweep
+    blocks = [compute(q, names, record if len(q.blocks) == 1 else None, steps,
+                      lazy=len(q.blocks) > 1, gradient=joint and joint[names[0]])
               for names in q.blocks]
-    trace = Trace(rounds=_rounds(blocks), simplifications=record,
-                  differentials=[e for b in blocks for e in b.engines])
+    trace = Trace(blocks, simplifications=record)
     if len(blocks) == 1:
         f = blocks[0]
         chosen = _choose(q, f)
@@ -298,22 +299,11 @@ def _layout_means_something(q: Question) -> bool:
         (q.order == 1 and q.expr.shape == SCALAR and len(shapes) == 1)
 
 
-def _rounds(blocks) -> list:
-    """The trace's rounds: round r holds each block's r-th part."""
-    out: list = []
-    for b in blocks:
-        for r, part in enumerate(b.parts):
-            if len(out) <= r:
-                out.append([])
-            out[r].append(part)
-    return out
-
-
 def _joint(q: Question, blocks, trace, record, steps: dict | None = None) -> Derivation:
     """By several variables at once (their concatenation): the Jacobian blocks side by side
     (the paper's R-J4; a matrix variable enters as its row-major vec), or a scalar's joint
     Hessian as the block matrix [∂²f/∂a∂b] of the mixed partials."""
-    if q.order == 1 and all(b.matrix is not None for b in blocks) and \
+    if q.order == 1 and all(b.has_matrix for b in blocks) and \
             all(q.shapes[n][1] == 1 for n in q.wrt) and q.expr.shape[1] == 1:
         raw = mk("hcat", *(b.matrix_raw for b in blocks))
         result = simplify(raw, record, q.rulebook, steps)
@@ -326,7 +316,7 @@ def _joint(q: Question, blocks, trace, record, steps: dict | None = None) -> Der
                                "variables is the set of its mixed partials",
                                label="multi-wrt", hint="take each block with mixed=True "
                                                        "(--mixed), e.g. wrt=['x', 'y', 'x']")
-    missing = [names for b, names in zip(blocks, q.blocks) if b.matrix is None]
+    missing = [names for b, names in zip(blocks, q.blocks) if not b.has_matrix]
     if missing:
         why = blocks[q.blocks.index(missing[0])].why_not
         raise UnsupportedError(f"the block by {', '.join(missing[0])} has no matrix form "

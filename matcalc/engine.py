@@ -30,12 +30,24 @@ class Engine:
         # the differential of this round; earlier rounds' differentials (d(x) with another
         # `direction`) are constants here: d²f is d of df with df's dx held fixed
         self.dx = Expr("d", (self.x,), wrt_shape, direction)
+        self._dxs = {wrt: self.dx}              # variable -> its differential leaf
         self._dep: dict[Expr, bool] = {}
         self._lin: dict[Expr, bool] = {}
         self._diff: dict[Expr, Expr | None] = {}
         self._jac: dict[Expr, Expr] = {}
         self.used: dict[Expr, object] = {}      # node -> rule that differentiated it
         self.trace: list = []                   # (rule, node) for identification rules
+
+    @classmethod
+    def joint(cls, rulebook: Rulebook, variables: list) -> "Engine":
+        """One engine for several variables [(name, shape)] at once, each with its own leaf
+        d(x): the differential of y holds every path to every variable, and one reverse sweep
+        (`gradients`) reads all their gradients off it — linear in the size of the DAG
+        however many variables, where one engine per variable costs a sweep each."""
+        eng = cls(rulebook, *variables[0])
+        eng._dxs = {v: Expr("d", (Expr("var", (), shape, v),), shape, 1)
+                    for v, shape in variables}
+        return eng
 
     def copy(self) -> "Engine":
         """A new engine for the same variable and direction that starts from this one's
@@ -49,13 +61,16 @@ class Engine:
     def depends(self, e: Expr) -> bool:
         """Does `e` depend on the variable?  (memoised over the DAG, iterative; a
         differential of an earlier round is a constant)"""
-        x = self.x.value
-        return _memo_any(e, self._dep, lambda n: n.op == "var" and n.value == x)
+        xs = self._dxs
+        return _memo_any(e, self._dep, lambda n: n.op == "var" and n.value in xs)
 
     def linear(self, e: Expr) -> bool:
         """Does `e` hold this round's differential d(x)?"""
-        dx = self.dx
-        return _memo_any(e, self._lin, lambda n: n == dx)
+        if len(self._dxs) == 1:
+            dx = self.dx
+            return _memo_any(e, self._lin, lambda n: n == dx)
+        leaves = set(self._dxs.values())
+        return _memo_any(e, self._lin, lambda n: n in leaves)
 
     # -- rules -----------------------------------------------------------------------------------
     def _first(self, kind: str, e: Expr):
@@ -81,7 +96,7 @@ class Engine:
         if not self.depends(e):
             return None                                       # scalar.constant
         if e.op == "var":
-            return self.dx
+            return self._dxs[e.value]
         if e.op in ("vcat", "hcat"):                          # d acts block by block
             parts = [self._diff[a] if self._diff[a] is not None else zeros(a.shape)
                      for a in e.args]
@@ -154,20 +169,25 @@ class Engine:
     # -- reverse identification: df = tr(Gᵀ dX) ----------------------------------------------------
     def gradient(self, L: Expr | None, seed: Expr) -> Expr:
         """The G with tr(seedᵀ L) = tr(Gᵀ dx): the gradient, shaped like x."""
-        if L is None:
-            return zeros(self.x.shape)
-        order = [n for n in L.walk() if self.linear(n)]       # children before parents
-        adj: dict[Expr, Expr] = {L: seed}
-        result = None
-        for node in reversed(order):                            # parents before children
-            a = adj.pop(node, None)
-            if a is None:
-                continue
-            if node == self.dx:
-                result = a if result is None else mk("add", result, a)
-                continue
-            self._pass_adjoint(node, a, adj)
-        return result if result is not None else zeros(self.x.shape)
+        return self.gradients(L, seed)[self.x.value]
+
+    def gradients(self, L: Expr | None, seed: Expr) -> dict:
+        """The gradient by each variable of the engine (`joint`), from one reverse sweep."""
+        out = {v: None for v in self._dxs}
+        if L is not None:
+            leaves = {dx: v for v, dx in self._dxs.items()}
+            order = [n for n in L.walk() if self.linear(n)]   # children before parents
+            adj: dict[Expr, Expr] = {L: seed}
+            for node in reversed(order):                        # parents before children
+                a = adj.pop(node, None)
+                if a is None:
+                    continue
+                v = leaves.get(node)
+                if v is not None:
+                    out[v] = a if out[v] is None else mk("add", out[v], a)
+                    continue
+                self._pass_adjoint(node, a, adj)
+        return {v: g if g is not None else zeros(self._dxs[v].shape) for v, g in out.items()}
 
     def _pass_adjoint(self, node: Expr, a: Expr, adj: dict) -> None:
         for rule in self.rb.candidates("reverse", node.op):

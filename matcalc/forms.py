@@ -25,7 +25,7 @@ from .simplify import present, simplify
 from .structure import strip_symmetric
 from .sizes import SCALAR
 from .trace import Part
-from .tree import Expr
+from .tree import Expr, num
 
 from .conventions import FORMS  # noqa: F401  (the forms a question may ask for)
 
@@ -33,13 +33,15 @@ from .conventions import FORMS  # noqa: F401  (the forms a question may ask for)
 @dataclass
 class Forms:
     rounds: list                       # [(name, shape)] in the order of differentiation
-    matrix: Expr | None = None         # the matrix / vec-Kronecker form, simplified
+    _matrix: Expr | None = None        # the matrix / vec-Kronecker form, simplified
+    _pending: object = None            # what simplifies it, where that waits for a reader
     matrix_raw: Expr | None = None     # as read off, before simplification
     kind: str = ""                     # "matrix" (the paper's conventions) | "kron"
     why_not: str = ""                  # why there is no matrix form
-    parts: list = field(default_factory=list)     # the matrix chain, for the steps
-    engines: list = field(default_factory=list)   # the differential chain's engines
-    chain: list = field(default_factory=list)     # d y, d²y, … as taken, for the steps
+    _parts: list = field(default_factory=list)    # the matrix chain, for the steps
+    _engines: list = field(default_factory=list)  # the differential chain's engines
+    _chain: list = field(default_factory=list)    # d y, d²y, … as taken, for the steps
+    _chains_pending: object = None     # what takes the chains, where they wait for a reader
     simplifications: list = field(default_factory=list)
     from_index: bool = False           # the matrix form was read back from the index form
     _index: object = None
@@ -47,6 +49,36 @@ class Forms:
     _simplifier: tuple | None = None   # (rulebook, simplify's memo) to simplify them with
 
     structure: dict = field(default_factory=dict)   # round -> ("sym"|"diag", convention)
+
+    # The chains of a block whose gradient came from a joint sweep (`compute(gradient=…)`)
+    # are taken the first time the steps or the differential form read them.
+    def _chains(self, what: str) -> list:
+        if self._chains_pending is not None:
+            pending, self._chains_pending = self._chains_pending, None
+            pending()
+        return getattr(self, what)
+
+    parts = property(lambda self: self._chains("_parts"))
+    engines = property(lambda self: self._chains("_engines"))
+    chain = property(lambda self: self._chains("_chain"))
+
+    @property
+    def matrix(self) -> Expr | None:
+        """The matrix / vec-Kronecker form, simplified (on first read for a block of a joint
+        derivative, whose answer is simplified from the blocks' raw forms at once)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending()
+        return self._matrix
+
+    @property
+    def has_matrix(self) -> bool:
+        """Whether there is a matrix form (without simplifying one that waits)."""
+        return self._pending is not None or self.matrix is not None
+
+    @matrix.setter
+    def matrix(self, value: Expr | None) -> None:
+        self._pending, self._matrix = None, value
 
     # The differential chain is simplified on first use: an answer printed as the paper's
     # matrix (most gradients and Hessians) never reads it.
@@ -88,10 +120,13 @@ class Forms:
         return self._index
 
 
-def compute(q, names: list, record: list | None = None, memo: dict | None = None) -> Forms:
+def compute(q, names: list, record: list | None = None, memo: dict | None = None,
+            lazy: bool = False, gradient: Expr | None = None) -> Forms:
     """The forms of the derivative by `names`, one per round; `memo` (simplify's cache of
     steps) may be shared by the blocks of one question: their gradients share the backward
-    parts of the sweep."""
+    parts of the sweep.  `lazy`: a block of a joint derivative, whose own matrix form is
+    simplified only if read; `gradient`: its raw gradient, read off a joint sweep (`Engine.
+    joint`), and then its own chains are taken only if read (for the steps)."""
     rb = q.rulebook
     rounds = [(v, q.shapes[v]) for v in names]
     f = Forms(rounds)
@@ -100,19 +135,54 @@ def compute(q, names: list, record: list | None = None, memo: dict | None = None
     sym = set(q.structure)
     if memo is None:
         memo = {}                   # the simplifier's steps taken so far (simplify's memo)
+    f._simplifier = (rb, memo)                    # simplified when first read
+    if gradient is not None:
+        J = gradient
+        f._chains_pending = lambda: _take_chains(f, q, rounds)
+    else:
+        J = _take_chains(f, q, rounds)
+    paper = _paper_shaped(q.expr.shape, rounds)
+
+    def finish():
+        if J is not None:
+            out = simplify(J, record, rb, memo)
+            if sym:
+                out = simplify(strip_symmetric(out, sym), record, rb, memo)
+            if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
+                out = simplify(mk("T", out), record, rb, memo)
+            f.matrix = present(out, memo)
+        if paper and (J is None or _machinery(f.matrix)):
+            _from_index(f, q, rb, memo)
+
+    if J is not None:
+        f.matrix_raw, f.kind = J, "matrix" if paper else "kron"
+    if lazy and J is not None and not _machinery(J):
+        # a block of a joint derivative: its answer is simplified from the raw blocks at
+        # once (their shared parts once), this block's own form only if something reads it;
+        # it has a matrix form (J), and the index form is not needed (no machinery in J:
+        # simplification does not bring any in)
+        f._pending = finish
+    else:
+        finish()
+    return f
+
+
+def _take_chains(f: Forms, q, rounds: list) -> Expr | None:
+    """The differential chain and the matrix chain of `f` (its engines, parts); the raw
+    derivative read off the matrix chain, or None (then `f.why_not` says why)."""
+    rb, memo = f._simplifier
     # the differential chain
     L = q.expr
     for r, (v, shape) in enumerate(rounds, 1):
         eng = Engine(rb, v, shape, r)
-        f.engines.append(eng)
+        f._engines.append(eng)
         L = eng.differential(L) if L is not None else None
-        f.chain.append(L)
-    f._simplifier = (rb, memo)                    # simplified when first read
+        f._chain.append(L)
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
         # round 1 differentiates the same y by the same d(x) as the differential chain did
-        eng = f.engines[0].copy() if r == 1 else Engine(rb, v, shape)
+        eng = f._engines[0].copy() if r == 1 else Engine(rb, v, shape)
         try:
             J, how = identify(eng, Y, eng.differential(Y))
         except UnsupportedError as e:
@@ -120,24 +190,31 @@ def compute(q, names: list, record: list | None = None, memo: dict | None = None
             break
         if r in f.structure:
             J = _structured(J, eng.x, Y, *f.structure[r])
-        f.parts.append(Part(eng, Y, J, how, "y" if r == 1 else f"g{_sub(r - 1)}"))
+        f._parts.append(Part(eng, Y, J, how, "y" if r == 1 else f"g{_sub(r - 1)}"))
         if r < len(rounds):
             column = rank(q.expr.shape) == 0 and shape[1] == 1 and shape != SCALAR and \
                 J.shape[0] == 1
             Y = simplify(mk("T", J) if column else J, None, rb, memo)
-    paper = _paper_shaped(q.expr.shape, rounds)
-    if J is not None:
-        f.matrix_raw = J
-        out = simplify(J, record, rb, memo)
-        if sym:
-            out = simplify(strip_symmetric(out, sym), record, rb, memo)
-        if transposes(q.expr.shape, [s for _, s in rounds], q.layout):
-            out = simplify(mk("T", out), record, rb, memo)
-        f.matrix = present(out, memo)
-        f.kind = "matrix" if paper else "kron"
-    if paper and (J is None or _machinery(f.matrix)):
-        _from_index(f, q, rb, memo)
-    return f
+    return J
+
+
+def joint_gradients(q) -> dict | None:
+    """The raw gradients of a scalar by several matrices (each a block of its own, first
+    order, unstructured), read off one reverse sweep (`Engine.joint`): {name: gradient}; None
+    where the question is not of that kind or the sweep does not pass (then each block
+    takes its own sweep and says why)."""
+    if q.order != 1 or q.expr.shape != SCALAR or len(q.blocks) < 2 or q.structure or \
+            any(len(names) != 1 for names in q.blocks):
+        return None
+    variables = [(names[0], q.shapes[names[0]]) for names in q.blocks]
+    if len({v for v, _ in variables}) != len(variables) or \
+            not all(len(s) == 2 and s[0] != 1 and s[1] != 1 for _, s in variables):
+        return None                       # vectors: read off the forward sweep, one by one
+    eng = Engine.joint(q.rulebook, variables)
+    try:
+        return eng.gradients(eng.differential(q.expr), num(1))
+    except UnsupportedError:
+        return None
 
 
 def _structured(J: Expr, x: Expr, y: Expr, kind: str, convention: str) -> Expr:
@@ -149,8 +226,10 @@ def _structured(J: Expr, x: Expr, y: Expr, kind: str, convention: str) -> Expr:
 
 
 def _machinery(e: Expr) -> bool:
-    """A matrix form that went through vec/Kronecker identities to reach a matrix."""
-    return any(n.op in ("kron", "commutation", "vec", "unvec") for n in e.walk())
+    """A matrix form that went through vec/Kronecker identities to reach a matrix (or, raw,
+    one whose simplification may bring them in: the Kronecker forms of matrix functions)."""
+    return any(n.op in ("kron", "commutation", "vec", "unvec") or n.op.endswith(("_kron", "_frechet"))
+               for n in e.walk())
 
 
 def _from_index(f: Forms, q, rb, memo: dict | None = None) -> None:

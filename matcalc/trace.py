@@ -22,11 +22,27 @@ class Part:
 
 @dataclass
 class Trace:
-    """What the derivation did: its rounds (one per order, each a Part per variable) and
-    every simplification (rule id, before, after) of the final closed form."""
-    rounds: list = field(default_factory=list)
+    """What the derivation did: its rounds (one per order, each a Part per variable), the
+    differential chain's engines — both read from its blocks (`forms.Forms`) when asked —
+    and every simplification (rule id, before, after) of the final closed form."""
+    blocks: list = field(default_factory=list)
     simplifications: list = field(default_factory=list)
-    differentials: list = field(default_factory=list)   # the dᵏy chain's engines
+
+    @property
+    def rounds(self) -> list:
+        """Round r holds each block's r-th part."""
+        out: list = []
+        for b in self.blocks:
+            for r, part in enumerate(b.parts):
+                if len(out) <= r:
+                    out.append([])
+                out[r].append(part)
+        return out
+
+    @property
+    def differentials(self) -> list:
+        """The dᵏy chain's engines."""
+        return [e for b in self.blocks for e in b.engines]
 
     @property
     def engines(self) -> list:
