@@ -47,6 +47,8 @@ class Engine:
         eng = cls(rulebook, *variables[0])
         eng._dxs = {v: Expr("d", (Expr("var", (), shape, v),), shape, 1)
                     for v, shape in variables}
+        leaves = frozenset(eng._dxs.values())
+        eng._is_leaf = leaves.__contains__
         return eng
 
     def copy(self) -> "Engine":
@@ -62,15 +64,14 @@ class Engine:
         """Does `e` depend on the variable?  (memoised over the DAG, iterative; a
         differential of an earlier round is a constant)"""
         xs = self._dxs
-        return _memo_any(e, self._dep, lambda n: n.op == "var" and n.value in xs)
+        return memo_any(e, self._dep, lambda n: n.op == "var" and n.value in xs)
 
     def linear(self, e: Expr) -> bool:
         """Does `e` hold this round's differential d(x)?"""
         if len(self._dxs) == 1:
             dx = self.dx
-            return _memo_any(e, self._lin, lambda n: n == dx)
-        leaves = set(self._dxs.values())
-        return _memo_any(e, self._lin, lambda n: n in leaves)
+            return memo_any(e, self._lin, lambda n: n == dx)
+        return memo_any(e, self._lin, self._is_leaf)
 
     # -- rules -----------------------------------------------------------------------------------
     def _first(self, kind: str, e: Expr):
@@ -220,7 +221,7 @@ def _differential_terms(rhs: Expr) -> tuple:
                  for sign, term in split_terms(rhs))
 
 
-def _memo_any(e: Expr, memo: dict, leaf) -> bool:
+def memo_any(e: Expr, memo: dict, leaf) -> bool:
     """Whether `leaf` holds anywhere in `e`, visiting only nodes not yet in `memo`.  A
     differential d(·) is a leaf: what it holds is not looked into."""
     if e in memo:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .conventions import rank, transposes
-from .engine import Engine, identify
+from .engine import Engine, memo_any, identify
 from .errors import UnsupportedError
 from .rewrite import replace
 from .shaperules import mk
@@ -156,7 +156,7 @@ def compute(q, names: list, record: list | None = None, memo: dict | None = None
 
     if J is not None:
         f.matrix_raw, f.kind = J, "matrix" if paper else "kron"
-    if lazy and J is not None and not _machinery(J):
+    if lazy and J is not None and not _machinery(J, memo.setdefault(_MACHINERY, {})):
         # a block of a joint derivative: its answer is simplified from the raw blocks at
         # once (their shared parts once), this block's own form only if something reads it;
         # it has a matrix form (J), and the index form is not needed (no machinery in J:
@@ -225,11 +225,19 @@ def _structured(J: Expr, x: Expr, y: Expr, kind: str, convention: str) -> Expr:
     return mk("matmul", J, projector(x, kind, convention))
 
 
-def _machinery(e: Expr) -> bool:
+_MACHINERY = ("machinery",)     # the key of _machinery's memo in simplify's cache
+
+
+def _machinery(e: Expr, memo: dict | None = None) -> bool:
     """A matrix form that went through vec/Kronecker identities to reach a matrix (or, raw,
-    one whose simplification may bring them in: the Kronecker forms of matrix functions)."""
-    return any(n.op in ("kron", "commutation", "vec", "unvec") or n.op.endswith(("_kron", "_frechet"))
-               for n in e.walk())
+    one whose simplification may bring them in: the Kronecker forms of matrix functions);
+    `memo` (node -> bool) may be shared by the blocks of a joint derivative."""
+    return memo_any(e, {} if memo is None else memo, _is_machinery)
+
+
+def _is_machinery(n: Expr) -> bool:
+    return n.op in ("kron", "commutation", "vec", "unvec") or \
+        n.op.endswith(("_kron", "_frechet"))
 
 
 def _from_index(f: Forms, q, rb, memo: dict | None = None) -> None:

@@ -15,6 +15,8 @@ tree.
 """
 from __future__ import annotations
 
+import gc
+import sys
 from typing import Callable, Optional
 
 from .tree import Expr
@@ -167,8 +169,6 @@ class deep_recursion:
     LIMIT = 20000
 
     def __enter__(self):
-        import gc
-        import sys
         self.before = sys.getrecursionlimit()
         if self.before < self.LIMIT:
             sys.setrecursionlimit(self.LIMIT)
@@ -178,8 +178,6 @@ class deep_recursion:
         return self
 
     def __exit__(self, *exc):
-        import gc
-        import sys
         sys.setrecursionlimit(self.before)
         if self.collecting:
             gc.enable()
