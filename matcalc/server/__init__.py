@@ -9,6 +9,7 @@ package: `import matcalc` and `matcalc derive` stay free of it and of `http.serv
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import sys
 import threading
@@ -34,16 +35,43 @@ def make(host: str = "127.0.0.1", port: int | None = None, workers: int = 2,
     return app.start()
 
 
-def _stop_on_sigterm() -> None:
-    """`kill PID` stops it like Ctrl-C: the workers are killed before the server exits."""
+@contextlib.contextmanager
+def _stop_signals():
+    """Ctrl-C (SIGINT) and `kill PID` (SIGTERM) stop the server: yields `wait()`, which blocks
+    the main thread until one of them raises `KeyboardInterrupt` there.
+
+    Python runs a signal's handler in the main thread, the next time that thread executes
+    bytecode; but the kernel may hand a process-directed signal to another thread: here, under
+    load, to the thread that has just answered a request and is exiting (it took the signal
+    on its way out; seen with strace).  A main thread asleep without a timeout
+    (`threading.Event().wait()`) then sleeps on and the server never stops (cpython#85300;
+    `test_serve_command` timed out so in CI, on either host).  So the C handler, in whichever
+    thread, also writes to a socket the main thread waits on (`signal.set_wakeup_fd`): the
+    main thread wakes up and runs the handler."""
     import signal
+    import socket
 
     def stop(signum, frame):
         raise KeyboardInterrupt
     try:
-        signal.signal(signal.SIGTERM, stop)
-    except ValueError:                  # not the main thread
-        pass
+        old_term = signal.signal(signal.SIGTERM, stop)
+    except ValueError:                  # not the main thread: no signals reach this code
+        yield threading.Event().wait
+        return
+    wake_r, wake_w = socket.socketpair()
+    wake_w.setblocking(False)           # the C handler must never block on it
+    old_fd = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+
+    def wait() -> None:
+        while True:
+            wake_r.recv(64)             # a byte per signal; its handler runs as recv returns
+    try:
+        yield wait
+    finally:
+        signal.set_wakeup_fd(old_fd)
+        signal.signal(signal.SIGTERM, old_term)
+        wake_r.close()
+        wake_w.close()
 
 
 def run(args) -> int:
@@ -54,28 +82,30 @@ def run(args) -> int:
                          label="bad-port")
     if args.workers < 1 or args.workers > 16:
         raise UsageError("--workers takes 1 to 16", label="bad-workers")
-    _stop_on_sigterm()      # before the URL is printed: a client may stop it as soon as it reads it
-    app = None
-    try:
+    # before the URL is printed: a client may stop it as soon as it reads it
+    with _stop_signals() as wait_for_stop:
+        app = None
         try:
-            app = make(args.host, args.port, args.workers)
-        except OSError as e:
-            raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}",
-                             hint="choose another --port, or --port 0 for any free one",
-                             label="bad-address") from None
-        if not app.loopback_only:       # said before the URL, which a client may act on
-            print(f"warning: listening on {args.host}: other machines that can reach this one "
-                  "can use the playground and its CPU; there is no authentication",
-                  file=sys.stderr, flush=True)
-        print(f"matcalc playground: {app.url}", flush=True)
-        print("  Ctrl-C stops it", file=sys.stderr, flush=True)
-        if args.open:
-            import webbrowser
-            threading.Thread(target=webbrowser.open, args=(app.url,), daemon=True).start()
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if app is not None:
-            app.close()
+            try:
+                app = make(args.host, args.port, args.workers)
+            except OSError as e:
+                raise UsageError(f"cannot listen on {args.host}:{args.port}: "
+                                 f"{e.strerror or e}",
+                                 hint="choose another --port, or --port 0 for any free one",
+                                 label="bad-address") from None
+            if not app.loopback_only:       # said before the URL, which a client may act on
+                print(f"warning: listening on {args.host}: other machines that can reach this "
+                      "one can use the playground and its CPU; there is no authentication",
+                      file=sys.stderr, flush=True)
+            print(f"matcalc playground: {app.url}", flush=True)
+            print("  Ctrl-C stops it", file=sys.stderr, flush=True)
+            if args.open:
+                import webbrowser
+                threading.Thread(target=webbrowser.open, args=(app.url,), daemon=True).start()
+            wait_for_stop()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if app is not None:
+                app.close()
     return 0
