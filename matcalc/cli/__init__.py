@@ -217,7 +217,12 @@ def _exit_now(code) -> None:
     except (OSError, ValueError):       # a closed pipe: the interpreter's exit reports it
         return
     import atexit
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()             # once: from here on the process ends here
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()              # what a handler printed
+        except (OSError, ValueError):
+            pass
     os._exit(code or 0)
 
 
