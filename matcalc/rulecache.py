@@ -120,6 +120,7 @@ def empty() -> bool:
 BOOK_FORMAT = 1
 # the modules whose code decides what a loaded rulebook holds: a change to one is a new key
 _READERS = ("rulebook.py", "rulecache.py", "identities.py", "patterns.py", "parser.py", "lalr.py",
+            "lalr_lexer.py", "lalr_types.py",
             "statements.py", "axes.py", "dialect.py", "tree.py")
 
 
