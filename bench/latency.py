@@ -8,6 +8,7 @@ interpreter, imports, rule loading, parse, derive, print, with its ratio to `imp
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,12 @@ def _wall(argv) -> tuple[float, int, str]:
 
 # the paper's neuron as the issue times it: no shapes declared
 NEURON = ("max(0, w.x + b)", "w")
+
+
+def console_script() -> str | None:
+    """The `matcalc` console script beside this interpreter (what users run), if installed."""
+    path = os.path.join(os.path.dirname(sys.executable), "matcalc")
+    return path if os.path.isfile(path) else None
 
 # One cold process doing what `python -m matcalc derive EXPR --wrt W` does, phase by phase
 # (what a phase imports on the way counts in it): prints the phases' seconds as JSON.
@@ -112,6 +119,9 @@ def run(mode: str = "full", log=print) -> dict:
         "python -c 'import matcalc'": [sys.executable, "-c", "import matcalc"],
         "neuron": [sys.executable, "-m", "matcalc", "derive", NEURON[0], "--wrt", NEURON[1]],
     }
+    script = console_script()
+    if script:                  # the console script: no runpy (PYTHONPATH picks the tree)
+        baselines["neuron (console script)"] = [script, "derive", NEURON[0], "--wrt", NEURON[1]]
     splits: list[dict] = []
     times: dict[str, list[float]] = {k: [] for k in list(argvs) + list(baselines)}
     errors: dict[str, str] = {}
@@ -177,10 +187,16 @@ def run(mode: str = "full", log=print) -> dict:
     split = {k: statistics.median(s[k] for s in splits) for k in PHASES}
     srows, ssum = split_table(split, med["neuron"], py, med["python -c 'import lark'"])
     summary.update(ssum)
+    if script:
+        summary["neuron_script_median"] = med["neuron (console script)"]
+        summary["neuron_script_over_import_lark"] = ratio(med["neuron (console script)"],
+                                                          med["python -c 'import lark'"])
     log("")
     log(table(["where the neuron's cold derive goes (medians)", "time", "share"], srows))
     log(f"cold derive of the neuron / python -c 'import lark': "
-        f"{fmt_ratio(summary['neuron_over_import_lark'])} (target ≤ ×1)")
+        f"{fmt_ratio(summary['neuron_over_import_lark'])} (target ≤ ×1)"
+        + (f"; the console script `matcalc derive …`: {fmt_time(summary['neuron_script_median'])}"
+           f", {fmt_ratio(summary['neuron_script_over_import_lark'])}" if script else ""))
     log(f"cold derive median {fmt_time(summary['derive_median'])} (target ≤ 0.20 s: "
         f"{'met' if summary['target_met'] else 'MISSED'}); import sympy alone is "
         f"{fmt_ratio(summary['import_sympy_over_derive'])} a whole derive; heavy modules a plain "

@@ -9,7 +9,9 @@ classes and `__version__` (`dir(matcalc)` lists just these).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+
+TYPE_CHECKING = False          # typing.TYPE_CHECKING, without importing typing on every start
 
 from . import printing as _printing  # noqa: F401  (str(expr) is the text printer)
 from .api import parse, parse_with_shapes

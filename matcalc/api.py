@@ -6,7 +6,7 @@ shape), both in either dialect; the whole reading (which shapes were inferred, t
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .reader import read
 from .tree import Expr

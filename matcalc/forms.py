@@ -14,7 +14,7 @@ one; the tests prove each against the others).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import field, record
 
 from .conventions import rank, transposes
 from .engine import Engine, memo_any, identify
@@ -30,7 +30,7 @@ from .tree import Expr, num
 from .conventions import FORMS  # noqa: F401  (the forms a question may ask for)
 
 
-@dataclass
+@record
 class Forms:
     rounds: list                       # [(name, shape)] in the order of differentiation
     _matrix: Expr | None = None        # the matrix / vec-Kronecker form, simplified

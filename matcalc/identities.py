@@ -11,8 +11,10 @@ refused with a RuleFileError naming file and id — at load for the fields, at v
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from .records import field, record
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from .errors import RuleFileError
 
@@ -20,7 +22,7 @@ FORMS = ("matrix", "kron", "differential", "index")
 REQUIRED = ("id", "name", "expr", "wrt", "shapes", "expect", "source")
 
 
-@dataclass
+@record
 class Identity:
     id: str
     name: str                 # "∂(AXB)/∂X"

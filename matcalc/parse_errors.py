@@ -1,4 +1,4 @@
-"""Parse errors that say what, where and how to fix: Lark's failures labelled by example
+"""Parse errors that say what, where and how to fix: the parser's failures labelled by example
 (`match_examples`), the names of the tokens a user can see, and hints for characters the
 language does not have.
 
@@ -25,7 +25,8 @@ TOKEN_NAMES = {
     "$END": "the end of the input",
 }
 
-# Known-bad inputs, one list per label: Lark matches a new error against these by parser state.
+# Known-bad inputs, one list per label: a new error is matched against these by parser state
+# (`UnexpectedInput.match_examples`, matcalc.lalr).
 ERROR_EXAMPLES = {
     "unclosed-paren": ["exp(x", "(x + y", "max(0, x", "(x", "((x)", "sum((x)", "[x, y"],
     "unmatched-paren": ["x)", "x + y)", "(x))", "x]"],
@@ -155,8 +156,8 @@ def _longest_statement(text: str) -> tuple:
 
 
 def check_depth(tree, text: str) -> None:
-    """Reject trees nested deeper than MAX_DEPTH, without recursion (Lark parses iteratively)."""
-    from ._lark_parser import Tree
+    """Reject trees nested deeper than MAX_DEPTH, without recursion (the parser is iterative)."""
+    from .lalr import Tree
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()

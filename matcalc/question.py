@@ -17,9 +17,9 @@ with the shapes in `shapes`, the order is ≥ 1 and the layout one of `LAYOUTS`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from .records import field, record
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .conventions import FORMS, LAYOUTS
 from .dialect import DEFAULT
@@ -30,7 +30,7 @@ NAME = re.compile(r"[A-Za-z_\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff\u2080-\u2089]
 MAX_ORDER = 8
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Question:
     text: str
     expr: Expr

@@ -19,7 +19,7 @@ frozenset({'c'})
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from .records import record
 
 from .dialect import DEFAULT, DIALECT_HINT, MATRIXCALCULUS, check_dialect, letter_kind
 from .errors import ShapeError
@@ -32,7 +32,7 @@ from .sizes import SCALAR, parse_decl
 from .tree import Expr
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reading:
     expr: Expr                 # the typed tree
     shapes: dict               # every variable -> (rows, cols), declared or inferred

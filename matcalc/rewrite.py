@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from .tree import Expr
 
-Step = Callable[[Expr], Optional[Expr]]
+Step = Callable[[Expr], "Expr | None"]
 MAX_REWRITES_PER_NODE = 64
 
 

@@ -21,27 +21,31 @@ reads one JSON file instead of thirteen TOML files, checks nothing the cache key
 and time of the files and of the modules that read them) already vouches for, and builds only the
 rules its operators ask for (`_CachedRulebook`).
 Size: over 300 lines because the cached rulebook (`_freeze`, `_thaw`, `_CachedRulebook`)
-mirrors the dataclasses above field by field; it and the checks of a rule's right-hand side
+mirrors the records above field by field; it and the checks of a rule's right-hand side
 (`_check_*`) are the next pieces to move out.
 """
 from __future__ import annotations
 
 import functools
+import os
 import re
-from dataclasses import dataclass, field
+from .records import field, record
 from fractions import Fraction
-from pathlib import Path
 
 
 from . import identities, rulecache
 from .errors import MatcalcError, RuleFileError
 from .patterns import (CONDITION_ARITY, CONDITION_KINDS, CONDITIONS, Condition,
                        compile_patterns, variants)
-from .resources import rules_dir
+from .resources import data_path
 from .tree import Expr
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
-@dataclass
+
+@record
 class Section:
     id: str
     title: str
@@ -54,7 +58,7 @@ class Section:
     identities: list = field(default_factory=list)   # derived identities (matcalc.identities)
 
 
-@dataclass
+@record
 class Rule:
     id: str
     kind: str                 # differential | forward | reverse | simplify
@@ -101,7 +105,7 @@ class Rule:
         return [ex for ex in self.examples if "before" in ex]
 
 
-@dataclass
+@record
 class Rulebook:
     sections: list
     rules: list
@@ -296,15 +300,23 @@ def _load_file(path: Path):
     return section, rules
 
 
+def rules_dir():
+    """matcalc's own rules/ folder, as a string (no pathlib on a cold start)."""
+    return data_path("rules")
+
+
 @functools.lru_cache(maxsize=None)
 def load(directory: str | None = None) -> Rulebook:
-    d = Path(directory) if directory else rules_dir()
-    paths = sorted(d.glob("*.toml"))
+    # plain strings and os.listdir until the cache misses: no pathlib, no glob's regexp
+    d = os.fspath(directory or rules_dir())
+    files = [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".toml")]
     # only matcalc's own rule files are cached whole (a folder of one's own, the tests', is read)
-    key = rulecache.book_key(paths) if directory is None else None
+    key = rulecache.book_key(files) if directory is None else None
     cached = _thaw(rulecache.read_book(key))
     if cached is not None:                     # the rule files as last read, already checked
         return cached
+    from pathlib import Path
+    paths = [Path(f) for f in files]
     if rulecache.empty():
         rulecache.read()
     sections, rules = [], []

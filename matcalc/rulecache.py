@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import os
 from fractions import Fraction
-from pathlib import Path
 
 from .tree import Expr
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _CACHE: dict = {}
 _CACHE_DIRTY = [False]
@@ -36,12 +39,20 @@ def _from_json(j) -> Expr:
     return Expr(op, tuple(_from_json(a) for a in args), None, v)
 
 
-def _cache_dir() -> Path | None:
+def _cache_base() -> str | None:
     if os.environ.get("MATCALC_NO_CACHE"):
         return None
-    return Path(os.environ.get("MATCALC_CACHE_DIR") or os.path.join(
+    return os.environ.get("MATCALC_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "matcalc"))
+        "matcalc")
+
+
+def _cache_dir() -> Path | None:
+    base = _cache_base()
+    if base is None:
+        return None
+    from pathlib import Path
+    return Path(base)
 
 
 def _cache_file():
@@ -108,7 +119,8 @@ def empty() -> bool:
 
 BOOK_FORMAT = 1
 # the modules whose code decides what a loaded rulebook holds: a change to one is a new key
-_READERS = ("rulebook.py", "rulecache.py", "identities.py", "patterns.py", "parser.py",
+_READERS = ("rulebook.py", "rulecache.py", "identities.py", "patterns.py", "parser.py", "lalr.py",
+            "lalr_lexer.py", "lalr_types.py",
             "statements.py", "axes.py", "dialect.py", "tree.py")
 
 
@@ -117,18 +129,20 @@ def book_key(paths) -> str | None:
     version and the name, size and modification time of every file the rulebook is read from
     or with — what Python itself trusts to tell a stale .pyc (an edit is a new key), at the
     cost of a stat per file rather than a read."""
-    if _cache_dir() is None:
+    if _cache_base() is None:
         return None
     import zlib
     from . import __version__
-    from .resources import grammar_path
-    here = Path(__file__).resolve().parent
-    sources = [grammar_path()] + [here / m for m in _READERS] + \
-        sorted((here / "ops").glob("*.py"))
+    from .resources import grammar_file
+    # plain strings and os.listdir: no pathlib, and no glob's regexp, on every start
+    here = os.path.dirname(os.path.realpath(__file__))
+    ops = os.path.join(here, "ops")
+    sources = [grammar_file()] + [os.path.join(here, m) for m in _READERS] + \
+        [os.path.join(ops, n) for n in sorted(os.listdir(ops)) if n.endswith(".py")]
     stamp = [f"matcalc {__version__} book {BOOK_FORMAT}"]
-    for p in sources + list(paths):
-        st = p.stat()
-        stamp.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+    for p in sources + [os.fspath(p) for p in paths]:
+        st = os.stat(p)
+        stamp.append(f"{os.path.basename(p)}:{st.st_size}:{st.st_mtime_ns}")
     text = "\n".join(stamp).encode()
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
 
@@ -140,10 +154,11 @@ def _book_file(key: str) -> Path | None:
 
 def read_book(key: str | None):
     """The plain data cached under `key`, or None (no cache, unreadable, another key)."""
-    path = _book_file(key) if key else None
+    base = _cache_base() if key else None
     try:
-        if path is not None and path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
+        if base is not None:
+            with open(os.path.join(base, f"rulebook-{key}.json"), encoding="utf-8") as f:
+                data = json.loads(f.read())
             if isinstance(data, dict) and data.get("key") == key:
                 return data
     except (OSError, ValueError):

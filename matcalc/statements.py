@@ -21,7 +21,7 @@ next line after a trailing `+`, or inside parentheses.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 from .errors import ParseError
 from .tree import Expr
@@ -71,7 +71,7 @@ def _ends_statement(chars: list, i: int) -> bool:
         after != "#" and after not in CONTINUED
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Program:
     """A parsed text: the expression (a DAG: each use of a defined name is a `ref` node over
     its definition's subtree) and the definitions, in order: (name, subtree, span)."""

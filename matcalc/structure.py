@@ -12,7 +12,6 @@ P(Y) = (Y + Yᵀ)/2 or I ⊙ Y — which is how the checker proves it (`substitu
 """
 from __future__ import annotations
 
-import dataclasses
 from fractions import Fraction
 
 from .rewrite import postwalk, replace
@@ -67,6 +66,7 @@ def project_index(form, role: int, kind: str, convention: str):
             terms += [t, swapped, on_diag.scaled(-1)]
         else:
             terms += [t.scaled(Fraction(1, 2)), swapped.scaled(Fraction(1, 2))]
+    import dataclasses                 # the tensor forms are dataclasses (not on a cold start)
     return dataclasses.replace(form, terms=terms)
 
 
@@ -157,4 +157,5 @@ def substitute_for_check(expr: Expr, result, names: dict, convention: str, wrt=(
             k, l = [g[0] for g, r in zip(result.out, result.roles) if r == role]
             terms = [x.scaled(Fraction(1, 2)) for x in terms] + \
                 [Term(x.coef / 2, x.factors, x.deltas + ((k, l),)) for x in terms]
+    import dataclasses
     return expr2, dataclasses.replace(result, terms=terms)

@@ -6,10 +6,10 @@ Owns: `Part`, `Trace`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import field, record
 
 
-@dataclass
+@record
 class Part:
     """One derivative by one variable: what was differentiated, by which engine, what was
     read off its differential (before simplification) and how (scalar|forward|reverse)."""
@@ -20,7 +20,7 @@ class Part:
     label: str = "y"
 
 
-@dataclass
+@record
 class Trace:
     """What the derivation did: its rounds (one per order, each a Part per variable), the
     differential chain's engines — both read from its blocks (`forms.Forms`) when asked —

@@ -14,9 +14,9 @@ True
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterator, Union
+from collections.abc import Iterator
 
-Dim = Union[int, str]
+Dim = int | str
 Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
 

@@ -115,3 +115,20 @@ def test_a_cold_derive_imports_no_parser_generator_and_reads_no_toml(tmp_path):
             for _ in range(2)]                  # the first run writes the cache
     assert outs[0] in ("0 []", "0 ['tomllib']", "0 ['tomli']")
     assert outs[1] == "0 []"
+
+
+def test_a_cold_derive_imports_none_of_the_slow_standard_modules(tmp_path):
+    """With the rulebook cached, `matcalc derive` imports neither typing, dataclasses (with
+    inspect, ast, dis, tokenize), pathlib (with urllib.parse) nor logging: together more
+    than a third of a cold start once (bench/results/cold-start-floor.txt)."""
+    import os
+    slow = ("typing", "dataclasses", "inspect", "ast", "pathlib", "logging", "pickle")
+    probe = ("import sys\nfrom matcalc.cli import main\n"
+             "code = main(['derive', 'max(0, w.x + b)', '--wrt', 'w'])\n"
+             f"print(code, sorted(m for m in {slow!r} if m in sys.modules))\n")
+    env = {**os.environ, "MATCALC_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(PACKAGE.parent)}
+    env.pop("MATCALC_NO_CACHE", None)
+    outs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=PACKAGE.parent, env=env, check=True).stdout.splitlines()[-1]
+            for _ in range(2)]                  # the first run reads the TOML files
+    assert outs[1] == "0 []"

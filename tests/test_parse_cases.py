@@ -233,36 +233,118 @@ def test_block_literal_rows_keep_their_blocks():
     np.testing.assert_array_equal(got, np.block([[A, 2 * A], [B, A]]))
 
 
-# -- the generated parser (matcalc/_lark_parser.py, python -m matcalc.parser_gen) ------------
+# -- the parser: matcalc.lalr over matcalc/_parse_tables.py (python -m matcalc.parser_gen) -----
 
-def test_the_generated_parser_is_the_grammars():
+def _lark_reference():
+    lark = pytest.importorskip("lark")
+    from matcalc.resources import grammar_path
+    return lark, lark.Lark.open(str(grammar_path()), parser="lalr", lexer="contextual",
+                                start=["start", "pattern"], propagate_positions=True,
+                                maybe_placeholders=False)
+
+
+_META = ("empty", "line", "column", "start_pos", "end_line", "end_column", "end_pos")
+
+
+def _plain(t):
+    """A parse tree as data: rule names, tokens and every position Lark records."""
+    if hasattr(t, "children"):
+        return (str(t.data), tuple(getattr(t.meta, f, None) for f in _META),
+                [_plain(c) for c in t.children])
+    return (t.type, str(t), t.start_pos, t.line, t.column, t.end_line, t.end_column, t.end_pos)
+
+
+def _bad_texts(n=300, seed=17):
+    """The known-bad examples, then random strings of the language's pieces (seeded)."""
+    import random
+    from matcalc.parse_errors import ERROR_EXAMPLES
+    pieces = ["x", "W1", "α", "x₁", "2", ".5", "1e3", "3.", "(", ")", "[", "]", ",", ";", "=",
+              "+", "-", "−", "*", "/", "@", ".", "·", "⊙", "^", "'", "ᵀ", "⊤", ".T", ".^",
+              ".*", "exp(", "max(", "?u", "𝟏", " ", "\n", "!", "{", "é", "^ ⊤", "2x", "T"]
+    rnd = random.Random(seed)
+    return [s for v in ERROR_EXAMPLES.values() for s in v] + \
+        ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 10))) for _ in range(n)]
+
+
+def test_the_generated_tables_are_the_grammars():
     from matcalc import parser_gen
     text = parser_gen.OUT.read_text(encoding="utf-8")
     assert parser_gen.recorded_digest(text) == parser_gen.grammar_digest(), \
         "grammar/matcalc.lark changed: run python -m matcalc.parser_gen"
-    # Lark's notice travels with the code it licenses (MPL 2.0, the stand-alone tool's terms)
-    assert "Lark Stand-alone Generator Tool" in text and "Mozilla Public License, v. 2.0" in text
+    pytest.importorskip("lark")
+    assert parser_gen.generate() == text, "run python -m matcalc.parser_gen"   # reproducible
 
 
-def test_the_generated_parser_agrees_with_lark_on_the_grammar():
-    """The same trees (rules, tokens, spans) as Lark itself reading grammar/matcalc.lark."""
-    lark = pytest.importorskip("lark")
-    from matcalc.parser import _lark
-    from matcalc.resources import grammar_path
-    ref = lark.Lark.open(str(grammar_path()), parser="lalr", start=["start", "pattern"],
-                         propagate_positions=True, maybe_placeholders=False)
-
-    def plain(t):
-        if hasattr(t, "children"):
-            return (t.data, t.meta.start_pos, t.meta.end_pos, [plain(c) for c in t.children])
-        return (t.type, str(t), t.start_pos, t.end_pos)
-
-    texts = [c[0] for c in CASES] + ["h = tanh(W1 @ x); z = W2 @ h; norm(z - y)^2",
-                                     "[a, b; c, d]'", "2x^2 - x.T @ A @ x"]
+def test_the_parser_gives_lark_s_trees():
+    """The same trees (rules, tokens, spans, lines and columns) as Lark reading the grammar."""
+    _, ref = _lark_reference()
+    from matcalc.parser import _parser
     from matcalc.statements import grammar_text
+    texts = [c[0] for c in CASES] + ["h = tanh(W1 @ x); z = W2 @ h; norm(z - y)^2",
+                                     "[a, b; c, d]'", "2x^2 - x.T @ A @ x",
+                                     "h = x\n  # a comment\nsum(h ^\n⊤)", "x ^ ⊤ .T"]
     for text in map(grammar_text, texts):
-        assert plain(_lark().parse(text, start="start")) == plain(ref.parse(text, start="start"))
+        assert _plain(_parser().parse(text, start="start")) == \
+            _plain(ref.parse(text, start="start")), text
     for pattern in ["d(?u * ?v) = d(?u) * ?v + ?u * d(?v)", "exp(log(?u)) → ?u"]:
         for side in pattern.replace("→", "=").split(" = "):
-            assert plain(_lark().parse(side, start="pattern")) == \
-                plain(ref.parse(side, start="pattern"))
+            assert _plain(_parser().parse(side, start="pattern")) == \
+                _plain(ref.parse(side, start="pattern"))
+    for text in _bad_texts(300, seed=3):        # what parses in one parses alike in the other
+        for start in ("start", "pattern"):
+            try:
+                want = _plain(ref.parse(text, start=start))
+            except Exception:
+                continue
+            assert _plain(_parser().parse(text, start=start)) == want, (text, start)
+
+
+def test_the_parser_gives_lark_s_errors():
+    """Bad input fails alike: the same exception, position, token, expected terminals, parser
+    stack depth, accepted terminals, example label — hence the same ParseError."""
+    lark, ref = _lark_reference()
+    from matcalc import lalr
+    from matcalc.parse_errors import ERROR_EXAMPLES, token_error
+    from matcalc.parser import _parser
+
+    def failure(parser, errors, text, start):
+        try:
+            parser.parse(text, start=start)
+        except errors.UnexpectedInput as e:
+            tok = getattr(e, "token", None)
+            out = [type(e).__name__, e.pos_in_stream, e.line, e.column,
+                   sorted(getattr(e, "expected", None) or e.allowed),
+                   len(e.state.state_stack)]
+            if tok is not None:
+                out += [(tok.type, str(tok), tok.start_pos, tok.end_pos), sorted(e.accepts),
+                        e.match_examples(lambda s: parser.parse(s, start=start),
+                                         ERROR_EXAMPLES, use_accepts=True),
+                        str(token_error(e, text, start, parser))]
+            return out
+        return None
+
+    compared = 0
+    for text in _bad_texts():
+        for start in ("start", "pattern"):
+            want = failure(ref, lark.exceptions, text, start)
+            assert failure(_parser(), lalr, text, start) == want, (text, start)
+            compared += want is not None
+    assert compared > 300
+
+
+def test_the_terminals_match_as_their_regular_expressions():
+    """matcalc.lalr's matcher gives `re.match`'s end on every terminal, at every position."""
+    import random
+    import re
+    from matcalc import _parse_tables, lalr
+    _, ref = _lark_reference()
+    regexps = {t.name: re.compile(t.pattern.to_regexp()) for t in ref.terminals}
+    pieces = list("xyzT_09.eE+-−*/@·^'ᵀ⊤ \n\t(),;=?α₁𝟏é") + [".T", "^ ⊤", "1e", ".5", "1e-"]
+    rnd = random.Random(5)
+    for _ in range(1500):
+        s = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
+        for pos in range(len(s) + 1):
+            for name, _newline, program in _parse_tables.TERMINALS:
+                m = regexps[name].match(s, pos)
+                assert lalr.match_terminal(program, s, pos) == (m.end() if m else -1), \
+                    (name, s, pos)

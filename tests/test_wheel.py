@@ -63,7 +63,8 @@ def test_wheel_contains_grammar_and_rules(installed):
     assert "matcalc/_data/grammar/matcalc.lark" in names
     assert any(n.startswith("matcalc/_data/rules/") for n in names)
     assert "matcalc/py.typed" in names                 # the type hints travel too
-    assert "matcalc/_lark_parser.py" in names          # the generated parser (no lark import)
+    assert "matcalc/_parse_tables.py" in names         # the generated parse tables (no lark import)
+    assert "matcalc/lalr.py" in names
     assert "matcalc/cli/__init__.py" in names
 
 

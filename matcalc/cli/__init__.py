@@ -34,18 +34,37 @@ class _RAW(argparse.RawDescriptionHelpFormatter):
     would import shutil (with zlib, bz2 and lzma) for it on every start."""
 
     def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
-        if width is None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_width() if width is None else width)
+
+    def _get_help_string(self, action):
+        text = super()._get_help_string(action)
+        if _TABLE_NAMES in text:            # read rules/ only when the help is shown
+            from . import help as h
+            text = text.replace(_TABLE_NAMES, ", ".join(h.table_names()))
+        return text
+
+
+_TABLE_NAMES = "{the tables of rules/}"
+
+
+_WIDTH: list = []
+
+
+def _terminal_width() -> int:
+    """The help's width, found once per process (argparse makes a formatter per option)."""
+    if not _WIDTH:
+        try:
+            width = int(os.environ.get("COLUMNS", ""))
+        except ValueError:
+            width = 0
+        if width <= 0:
             try:
-                width = int(os.environ.get("COLUMNS", ""))
-            except ValueError:
-                width = 0
-            if width <= 0:
-                try:
-                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-                except (AttributeError, ValueError, OSError):
-                    width = 80
-            width -= 2                                   # as argparse does with the size
-        super().__init__(prog, indent_increment, max_help_position, width)
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+            except (AttributeError, ValueError, OSError):
+                width = 80
+        _WIDTH.append(width - 2)                         # as argparse does with the size
+    return _WIDTH[0]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "offline file, MathML)")
     t.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     t.add_argument("--only", metavar="NAME",
-                   help="one table: " + ", ".join(h.table_names()))
+                   help="one table: " + _TABLE_NAMES)
     t.add_argument("--list", action="store_true", help="list the tables' names and exit")
     t.set_defaults(run=run_table)
 
@@ -177,18 +196,34 @@ def main(argv=None) -> int:
     with ascii_output(plain):
         code = _run(args)
     if argv is None:        # the command is the process, and it ends here
-        _freeze_for_exit()
+        _exit_now(code)
     return code
 
 
-def _freeze_for_exit() -> None:
-    """Move every object into the collector's permanent generation: the collections that the
-    interpreter's exit runs then pass over them (the loaded rulebook, the parser's tables,
-    every module): about a sixth of a cold derive's wall time, measured as main() with and
-    without it, interleaved in one session.  Nothing is skipped: atexit handlers run, files
-    are flushed and closed."""
-    import gc
-    gc.freeze()
+def _exit_now(code) -> None:
+    """End the process with `code` once its output is out: flush stdout and stderr, run the
+    atexit handlers, then `os._exit`, skipping the interpreter's teardown (freeing every
+    module, the loaded rulebook, the parser's tables one object at a time), a fifth of a
+    cold derive's wall time (bench/results/cold-start-floor.txt).  Only when nothing else
+    could need that teardown: one thread, an integer status, streams that flush cleanly;
+    otherwise the interpreter exits as usual."""
+    threading = sys.modules.get("threading")        # not imported: no thread was started
+    if not (code is None or isinstance(code, int)) or \
+            (threading is not None and threading.active_count() != 1):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):       # a closed pipe: the interpreter's exit reports it
+        return
+    import atexit
+    atexit._run_exitfuncs()             # once: from here on the process ends here
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()              # what a handler printed
+        except (OSError, ValueError):
+            pass
+    os._exit(code or 0)
 
 
 def _run(args) -> int:

@@ -17,11 +17,11 @@ Invariant: nothing here imports NumPy or SymPy; their modules are passed to the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from ..records import field, record
+from collections.abc import Callable, Mapping
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Op:
     name: str                          # the tree's op
     kind: str                          # leaf const binary ewise reduce func linear internal

@@ -17,10 +17,8 @@ from the file (with `ast`, not imported) when an export first asks for them.
 """
 from __future__ import annotations
 
-import ast
 import functools
 from collections.abc import Mapping
-from pathlib import Path
 
 # Gauss–Legendre nodes and weights on [0, 1], 8 points: the [8/8] Padé approximant of log
 _GAUSS8 = ("((0.019855071751231912, 0.05061426814518853), (0.10166676129318664, "
@@ -144,6 +142,8 @@ _NUMPY["_mpow_kron"] = ("def _mpow_kron(x, k):\n"
 def _numpy_helpers() -> dict:
     """The NumPy helpers: the wrappers above and matcalc's own algorithms, their source read
     from matcalc/matfun.py (a file read, not an import)."""
+    import ast
+    from pathlib import Path
     path = Path(__file__).resolve().parent.parent / "matfun.py"
     text = path.read_text(encoding="utf-8")
     own = {n.name: ast.get_source_segment(text, n) for n in ast.parse(text).body
