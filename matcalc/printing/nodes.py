@@ -11,6 +11,10 @@ from fractions import Fraction
 from .reorder import rank, removable_zero_division
 from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p
 
+# torch functions whose `math` namesake gives the same float64 for a Python number
+_MATH = frozenset({"sqrt", "exp", "log", "log1p", "expm1", "erf", "erfc", "tanh", "sin", "cos",
+                   "tan", "sinh", "cosh", "atan", "asin", "acos", "log2", "log10"})
+
 
 class NodePrinter:
     # leaves
@@ -136,6 +140,10 @@ class NodePrinter:
         first = self.dense(self.emit(e.args[0]), e.args[0].shape)
         rest = [str(a.value.numerator) if a.op == "num" and a.value.denominator == 1
                 else self.dense(self.emit(a), a.shape).code for a in e.args[1:]]
+        if first.const and not rest and self.backend == "pytorch":
+            name = self.fn[e.op].removeprefix("torch.")
+            if name in _MATH:              # of a Python number: math.sqrt(2.0), no tensor
+                return Val(f"math.{name}({first.code})", const=True)
         return self.call(e.op, self.arg(first), *rest)
 
     def _value(self, e) -> str:
