@@ -23,7 +23,8 @@ _TORCH.update({"eye": "torch.eye({0}, dtype=torch.float64)",
                "const": "torch.tensor({0}, dtype=torch.float64)",
                # 𝟏ᵀ M and M 𝟏 as reductions (no ones vector, no product); NumPy keeps the
                # product: its BLAS matrix-vector product is faster than np.sum
-               "colsums": "torch.sum({0}, 0)", "rowsums": "torch.sum({0}, 1)"})
+               "colsums": "torch.sum({0}, 0)", "rowsums": "torch.sum({0}, 1)",
+               "addmm": "torch.addmm"})             # X @ W + b: the bias in the product
 _JAX = {k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
 _JAX.update({"asarray": "_asarray({0})", "const": "{0}",
              "colsums": "jnp.sum({0}, axis=0)", "rowsums": "jnp.sum({0}, axis=1)"})

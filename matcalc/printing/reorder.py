@@ -93,14 +93,19 @@ def _tree_cost(e) -> int:
 class _Sharing:
     """What the roots compute more than once, for ordering their products together: the
     nodes computed anyway — used by something else than a product, or in a product of
-    matrices (a vector meeting such a sum elsewhere is not distributed over it) — and for every run of consecutive factors of a chain, the number of
-    distinct chains it occurs in (a product shared by c chains is computed once: each pays
-    1/c of it).  Keys are the trees as `left_chains` gives them."""
+    matrices (a vector meeting such a sum elsewhere is not distributed over it) — and for
+    every run of consecutive factors of a chain, the number of distinct chains it occurs in
+    (a product shared by c chains is computed once: each pays 1/c of it).  A run and its
+    transpose (`H Wv` and `Wvᵀ Hᵀ`) are one product.  Keys are the trees as `left_chains`
+    gives them; `built` holds each shared run's tree once it is ordered, so that every chain
+    uses that very tree (or its transpose)."""
 
     def __init__(self, roots):
         self.kept: set = set(roots)
         self.runs: dict = {}
         self.orig: dict = {}                   # an ordered node -> the node it came from
+        self.built: dict = {}                  # canonical run -> (tree, its orientation)
+        self._text: dict = {}
         tops, seen = set(roots), set()
         for r in roots:
             for n in r.walk():
@@ -120,15 +125,31 @@ class _Sharing:
                 if rank(f.shape) == 2 and f not in self.kept and _terms(f) != [f]:
                     chains += [fs[:k] + tuple(_factors(u)) + fs[k + 1:] for u in _terms(f)]
         for fs in chains:
-            found = {fs[i:j] for i in range(len(fs)) for j in range(i + 2, len(fs) + 1)}
+            found = {self.canonical(fs[i:j])[0] for i in range(len(fs))
+                     for j in range(i + 2, len(fs) + 1)}
             for run in found:
                 self.runs[run] = self.runs.get(run, 0) + 1
 
+    def canonical(self, run) -> tuple:
+        """(the run or its transposed twin, whichever prints first; True if the run itself)
+        — by text, not hash: the same module on every run of Python."""
+        twin = tuple(_tr(f) for f in reversed(run))
+        a, b = ([self._text.setdefault(f, str(f)) for f in r] for r in (run, twin))
+        return (run, True) if a <= b else (twin, False)
+
+    def key(self, fs) -> tuple:
+        return self.canonical(tuple(self.orig.get(f, f) for f in fs))
+
     def shared(self, fs) -> int:
-        return self.runs.get(tuple(self.orig.get(f, f) for f in fs), 1)
+        return self.runs.get(self.key(fs)[0], 1)
 
     def computed(self, n) -> bool:
         return self.orig.get(n, n) in self.kept
+
+
+def _tr(f):
+    """fᵀ, without a double transpose."""
+    return f.args[0] if f.op == "T" else Expr("T", (f,), (f.shape[1], f.shape[0]))
 
 
 def _terms(s) -> list:
@@ -206,8 +227,15 @@ def _chain(fs: list, sh=_ALONE):
     def build(i, j):
         if i == j:
             return fs[i]
+        key, same = sh.key(fs[i:j + 1]) if sh.runs else (None, True)
+        if key in sh.built:                     # a shared product: that very tree
+            tree, way = sh.built[key]
+            return tree if way == same else _tr(tree)
         s = best[i, j][1]
-        return _matmul(build(i, s), build(s + 1, j), sh)
+        tree = _matmul(build(i, s), build(s + 1, j), sh)
+        if sh.runs.get(key, 1) > 1:
+            sh.built[key] = (tree, same)
+        return tree
     return build(0, k - 1)
 
 
@@ -219,8 +247,10 @@ def _left(fs: list):
 
 
 def left_chains(roots: list) -> list:
-    """The roots with every matrix chain associated left to right: equal products are then
-    equal trees, whatever association each closed form wrote them in.  Values unchanged."""
+    """The roots with every matrix chain associated left to right, a transposed product
+    inside a chain written as its factors (`A (B C)ᵀ` → `A Cᵀ Bᵀ`): equal products are then
+    equal runs of factors, whatever association each closed form wrote them in.  Values
+    unchanged."""
     memo: dict = {}
     for r in roots:
         for n in r.walk():
@@ -228,8 +258,11 @@ def left_chains(roots: list) -> list:
                 continue
             args = tuple(memo[a] for a in n.args)
             new = n if args == n.args else n.rebuild(*args)
-            if new.op == "matmul" and (new.args[1].op == "matmul"):
-                new = _left(_factors(new))
+            if new.op == "matmul":
+                fs = [g for f in _factors(new) for g in (
+                    [_tr(x) for x in reversed(_factors(f.args[0]))]
+                    if f.op == "T" and f.args[0].op == "matmul" else [f])]
+                new = _left(fs)
             memo[n] = new
     return [memo[r] for r in roots]
 
@@ -263,7 +296,7 @@ def order_together(roots: list) -> list:
     every block of a gradient): chains associated alike first, equal sums shared, then a
     product that several chains share is ordered so that it is computed once (`Aᵀ (S (H W))`
     reusing the value's `H W`), and a sum computed anyway is not distributed."""
-    roots = share_sums(left_chains(roots))
+    roots = [pull_negations(r) for r in share_sums(left_chains(roots))]
     sh = _Sharing(roots)
     return [order_products(r, sh) for r in roots]
 
