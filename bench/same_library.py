@@ -13,8 +13,9 @@ is compared with the hand-written one first.  Target: none slower than ×1.1.
 Timing: each sample is a batch of calls (as many as take ~2 ms, at least one), timed in CPU
 time of the process (`time.process_time`, what the calls cost whatever else shares the
 cores: at 10–100 µs a call, the wall time of a loaded machine moves ±30 % between rounds);
-export and hand-written alternate, after two warm-up calls each; the ratio is of the
-medians.  PyTorch runs on one intra-op thread meanwhile (as in §6).
+export and hand-written alternate (with a second copy of the hand-written call: the noise
+floor, printed), after two warm-up calls each; the ratio is of the medians.  PyTorch runs
+on one intra-op thread meanwhile (as in §6).
 
     python bench/same_library.py [--quick | --tiny]
 """
@@ -182,9 +183,11 @@ def _run(mode, log) -> dict:
                     err = float(np.abs(got - want).max()) / max(1.0, float(np.abs(want).max()))
                     rec["errors"][lib] = err
                     t = _timed({"export": lambda: sync(fn(*pos)),
-                                "hand": lambda: sync(hand(**arrs))}, rounds, budget)
+                                "hand": lambda: sync(hand(**arrs)),
+                                "hand again": lambda: sync(hand(**arrs))}, rounds, budget)
                     rec["times"][lib] = t
                     rec["ratios"][lib] = ratio(t["export"], t["hand"])
+                    rec.setdefault("control", {})[lib] = ratio(t["hand again"], t["hand"])
                 except Exception as e:  # noqa: BLE001 — reported, not timed
                     rec["errors"][lib] = f"error: {type(e).__name__}: {str(e)[:120]}"
             results.append(rec)
@@ -201,10 +204,17 @@ def _run(mode, log) -> dict:
                 default=None)
     differ = [f"{r['problem']} order {r['order']} n={r['n']} {lib}" for r in results
               for lib, e in r["errors"].items() if not (isinstance(e, float) and e < 1e-8)]
+    # the noise floor: the hand-written function timed twice in the same rounds
+    control = [r["control"][lib] for r in results for lib in r.get("control", {})
+               if r["control"][lib] is not None]
+    spread = max((max(c, 1 / c) for c in control), default=None)
     summary = {"worst": worst[0] if worst else None, "worst_case": worst[1] if worst else None,
-               "differ": differ, "libraries": libs}
+               "differ": differ, "libraries": libs, "control_spread": spread}
     log(f"cells: the export's median CPU time per call and ×(export / the hand-written closed "
         f"form in the same library), interleaved, ≤ {rounds} rounds")
+    if spread is not None:
+        log(f"noise floor: the hand-written function against itself (a second copy in the "
+            f"same rounds) differs by up to {fmt_ratio(spread)} in this run")
     if worst:
         log(f"exported vs hand-written in the same library: worst {fmt_ratio(worst[0])} "
             f"({worst[1]}) — target ≤ ×{TARGET}: {'met' if worst[0] <= TARGET else 'MISSED'}")

@@ -225,6 +225,12 @@ class CodePrinter(NodePrinter):
         if x.op == "neg" and rank(x.shape) == 2:
             inner = self.broadcast(x.args[0])
             return None if inner is None else self.neg(inner)
+        if x.op in ("div", "mul") and rank(x.shape) == 2 and rank(x.args[1].shape) == 0:
+            inner = self.broadcast(x.args[0])     # (v 𝟏ᵀ) / c: v[:, None] / c, no outer
+            if inner is None:
+                return None
+            c = self.dense(self.emit(x.args[1]), x.args[1].shape)
+            return binop(inner, "/" if x.op == "div" else "*", c, MUL)
         if x.op != "matmul" or rank(x.shape) != 2:
             return None
         u, v = x.args
