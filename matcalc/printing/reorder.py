@@ -105,8 +105,10 @@ class _Sharing:
         self.runs: dict = {}
         self.orig: dict = {}                   # an ordered node -> the node it came from
         self.built: dict = {}                  # canonical run -> (tree, its orientation)
+        self.registering = False
         self._text: dict = {}
         tops, seen = set(roots), set()
+        self.tops = tops
         for r in roots:
             for n in r.walk():
                 if n in seen:
@@ -142,6 +144,20 @@ class _Sharing:
 
     def shared(self, fs) -> int:
         return self.runs.get(self.key(fs)[0], 1)
+
+    def done(self, fs) -> bool:
+        """Whether the run is a product a chain ordered before has built: it costs nothing."""
+        return bool(self.built) and self.key(fs)[0] in self.built
+
+    def finish(self, top) -> None:
+        """`top`'s chain is ordered: the runs it did not build are shared by one chain less."""
+        if top not in self.tops or not self.runs:
+            return
+        fs = tuple(_factors(top))
+        for run in {self.canonical(fs[i:j])[0] for i in range(len(fs))
+                    for j in range(i + 2, len(fs) + 1)}:
+            if run not in self.built and self.runs.get(run, 1) > 1:
+                self.runs[run] -= 1
 
     def computed(self, n) -> bool:
         return self.orig.get(n, n) in self.kept
@@ -222,7 +238,7 @@ def _chain(fs: list, sh=_ALONE):
                            _flops(fs[i].shape[0], fs[s].shape[1], fs[j].shape[1]), tie * s)
                           for s in range(i, j))
             s = tie * s
-            best[i, j] = (cost / sh.shared(fs[i:j + 1]), s)
+            best[i, j] = (0 if sh.done(fs[i:j + 1]) else cost / sh.shared(fs[i:j + 1]), s)
 
     def build(i, j):
         if i == j:
@@ -233,7 +249,7 @@ def _chain(fs: list, sh=_ALONE):
             return tree if way == same else _tr(tree)
         s = best[i, j][1]
         tree = _matmul(build(i, s), build(s + 1, j), sh)
-        if sh.runs.get(key, 1) > 1:
+        if sh.registering and sh.runs.get(key, 1) > 1:
             sh.built[key] = (tree, same)
         return tree
     return build(0, k - 1)
@@ -280,12 +296,16 @@ def order_products(e, sh=None):
         new = n if args == n.args else n.rebuild(*args)
         if new.op == "matmul":
             fs = _factors(new)
+            # (only a chain's top registers what it builds: an inner node of a left-
+            # associated chain is ordered on its own too, and that tree may go unused)
+            sh.registering = n in sh.tops
             best = _chain(fs, sh)
             if _tree_cost(best) < _tree_cost(new) or best.op != "matmul" or len(fs) > 2:
                 new = best          # (a longer chain always in the DP's order: one tree per
                                     # chain of factors, whatever its association, for the CSE)
             else:
                 new = _matmul(*new.args, sh) if len(fs) == 2 else new
+            sh.finish(n)
         memo[n] = new
         sh.orig.setdefault(new, n)
     return memo[e]
