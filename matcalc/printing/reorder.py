@@ -11,6 +11,8 @@ association of products and the place of signs move.
 """
 from __future__ import annotations
 
+import zlib
+
 from ..tree import SCALAR, Expr
 
 PRODUCTS = ("matmul", "mul", "dot", "kron")
@@ -133,11 +135,30 @@ class _Sharing:
                 self.runs[run] = self.runs.get(run, 0) + 1
 
     def canonical(self, run) -> tuple:
-        """(the run or its transposed twin, whichever prints first; True if the run itself)
-        — by text, not hash: the same module on every run of Python."""
+        """(the run or its transposed twin, whichever has the smaller fingerprints; True if
+        the run itself) — not by `hash`, which differs between runs of Python: the same
+        module every time."""
         twin = tuple(_tr(f) for f in reversed(run))
-        a, b = ([self._text.setdefault(f, str(f)) for f in r] for r in (run, twin))
+        a, b = ([self.print_of(f) for f in r] for r in (run, twin))
         return (run, True) if a <= b else (twin, False)
+
+    def print_of(self, e) -> int:
+        """A fingerprint of the tree (CRC-32 over its nodes, memoised: linear in the DAG)."""
+        done = self._text
+        stack = [e]
+        while stack:                           # children first, known subtrees skipped
+            n = stack[-1]
+            if n in done:
+                stack.pop()
+                continue
+            todo = [a for a in n.args if a not in done]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            done[n] = zlib.crc32(repr((n.op, str(n.value), n.shape,
+                                       [done[a] for a in n.args])).encode())
+        return done[e]
 
     def key(self, fs) -> tuple:
         return self.canonical(tuple(self.orig.get(f, f) for f in fs))
