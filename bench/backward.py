@@ -20,17 +20,29 @@ value and every parameter's gradient:
 * `jax.jit(jax.value_and_grad(f, argnums=…))`, timed after a warm-up; the first call,
   compile included, is reported apart.
 
-The methods run interleaved in one process (round r runs every method once, in turn), and the
-figure is the median over the rounds (≥ 5).  Every gradient is compared with torch.autograd's
-before anything is timed: the largest |difference| over max(1, largest |entry|) must be
-≤ 1e-10.  Targets (issue 13.7): the PyTorch export within ×1.25 of torch.autograd, the NumPy
-export within ×1.5.  Nothing here asserts a timing.
+PyTorch runs on one intra-op thread here (`torch.set_num_threads(1)`, restored after; NumPy's
+BLAS threads are left as the environment sets them).  The methods run interleaved in one
+process (round r runs every method once, in turn), after
+two warm-up calls each, and the figure is the median over the rounds (≥ 5).  Each call is
+timed twice: wall time, and the process's CPU time (`time.process_time`: what the call
+costs, whatever else shares the cores — on a loaded machine the wall time of a 2 ms call
+varies ×3 between rounds, its CPU time by a few %).  The ratios to torch.autograd are of the
+CPU-time medians (the wall-time ratios are recorded next to them).  Every gradient is
+compared with torch.autograd's before anything is timed: the largest |difference| over
+max(1, largest |entry|) must be ≤ 1e-10.  Targets (issue 13.7): the PyTorch export within
+×1.25 of torch.autograd, the NumPy export within ×1.5.  Nothing here asserts a timing.
+
+    python bench/backward.py [--quick | --tiny] [--out FILE.json]
 """
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from pathlib import Path
+
+if __package__ in (None, ""):                       # `python bench/backward.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import autodiff_peers, ROOT, fmt_ratio, fmt_time, ratio, table
 
@@ -45,6 +57,10 @@ PROBLEMS = {
     "transformer block": (BLOCK, BLOCK_PARAMS, {"X": "N,d"}),
 }
 TARGETS = {"matcalc pytorch": 1.25, "matcalc numpy": 1.5}
+# torch's intra-op pool, for this section: with its default (one thread per core) on a
+# loaded 2-core machine, next to JAX's threads, a batch-8 step took 14 ms instead of 0.6 ms
+# — in the export and in torch.autograd alike, a different amount each round
+TORCH_THREADS = 1
 TOL = 1e-10
 
 
@@ -197,11 +213,25 @@ def _methods(problem, d, data, params, have_torch, have_jax, log):
 
 
 def run(mode: str = "full", log=print) -> dict:
+    """The section; torch's intra-op threads set to one meanwhile (`TORCH_THREADS`)."""
+    have_torch, have_jax, skipped, info = autodiff_peers()
+    if not have_torch:
+        return _run(mode, log, have_torch, have_jax, skipped, info)
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(TORCH_THREADS)
+    info.update(torch_threads=TORCH_THREADS, torch_threads_default=before)
+    try:
+        return _run(mode, log, have_torch, have_jax, skipped, info)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _run(mode, log, have_torch, have_jax, skipped, info) -> dict:
     import numpy as np
     import matcalc
-    have_torch, have_jax, skipped, info = autodiff_peers()
     N, w = _sizes(mode)
-    rounds = {"tiny": 5, "quick": 7, "full": 15}[mode]
+    rounds = {"tiny": 5, "quick": 11, "full": 25}[mode]
     rng = np.random.default_rng(0)
     results, rows = [], []
     for problem, (text, params, shapes) in PROBLEMS.items():
@@ -231,33 +261,42 @@ def run(mode: str = "full", log=print) -> dict:
                 rec["errors"][m] = f"error: {type(e).__name__}: {str(e)[:160]}"
         timed = [m for m in methods if isinstance(rec["errors"].get(m), float)]
         samples = {m: [] for m in timed}
-        for m in timed:                                           # warm-up, once each
-            methods[m][0]()
+        cpu = {m: [] for m in timed}
+        for _ in range(2):                                        # warm-up, twice each
+            for m in timed:
+                methods[m][0]()
         for _ in range(rounds):                                   # interleaved rounds
             for m in timed:
-                t = time.perf_counter()
+                c, t = time.process_time(), time.perf_counter()
                 methods[m][0]()
                 samples[m].append(time.perf_counter() - t)
+                cpu[m].append(time.process_time() - c)
         rec["times"] = {m: statistics.median(s) for m, s in samples.items()}
-        ref = rec["times"].get("torch.autograd")
-        rec["ratios_vs_autograd"] = {m: ratio(t, ref) for m, t in rec["times"].items()}
+        rec["cpu_times"] = {m: statistics.median(s) for m, s in cpu.items()}
+        ref = rec["cpu_times"].get("torch.autograd")
+        rec["ratios_vs_autograd"] = {m: ratio(t, ref) for m, t in rec["cpu_times"].items()}
+        wref = rec["times"].get("torch.autograd")
+        rec["wall_ratios_vs_autograd"] = {m: ratio(t, wref) for m, t in rec["times"].items()}
         results.append(rec)
         for m in methods:
             e = rec["errors"][m]
             ok = isinstance(e, float) and e <= TOL
             tgt = TARGETS.get(m)
             r = rec["ratios_vs_autograd"].get(m)
-            rows.append([problem, m, fmt_time(rec["times"].get(m)), fmt_ratio(r),
+            rows.append([problem, m, fmt_time(rec["cpu_times"].get(m)),
+                         fmt_time(rec["times"].get(m)), fmt_ratio(r),
+                         fmt_ratio(rec["wall_ratios_vs_autograd"].get(m)),
                          f"≤ ×{tgt}" + (" met" if r is not None and r <= tgt else " MISSED")
                          if tgt and r is not None else "",
                          f"{e:.1e}" + ("" if ok else " DIFFERS") if isinstance(e, float) else e,
                          fmt_time(first.get(m))])
         log(f"{problem}: derived by {len(params)} parameters in {fmt_time(derive_s)}; "
             f"N = {N}, width {w}")
-    log(table(["problem", "method", "median", "× torch.autograd", "target", "max rel. diff",
-               "1st call (compile)"], rows))
-    log(f"cells: median of {rounds} interleaved rounds (value and every parameter's "
-        "gradient); diff against torch.autograd's gradient, tolerance 1e-10" +
+    log(table(["problem", "method", "CPU", "wall", "× torch.autograd (CPU)", "(wall)", "target",
+               "max rel. diff", "1st call (compile)"], rows))
+    log(f"cells: medians of {rounds} interleaved rounds (value and every parameter's "
+        "gradient), CPU time and wall time; the target is judged on CPU time; diff against "
+        "torch.autograd's gradient, tolerance 1e-10" +
         ("; " + "; ".join(f"{k} skipped: {v}" for k, v in skipped.items()) if skipped else ""))
     summary = _summary(results)
     for line in summary["lines"]:
@@ -278,7 +317,35 @@ def _summary(results) -> dict:
             continue
         worst = max(rs)
         out["worst"][m] = worst[0]
-        out["lines"].append(f"{m} vs torch.autograd (forward + backward): worst "
+        out["lines"].append(f"{m} vs torch.autograd (forward + backward, CPU time): worst "
                             f"{fmt_ratio(worst[0])} ({worst[1]}) — target ≤ ×{tgt}: "
                             f"{'met' if worst[0] <= tgt else 'MISSED'}")
     return out
+
+
+def main(argv=None) -> int:
+    import argparse
+    import json
+    ap = argparse.ArgumentParser(description="§6 of the bench alone: exported backward passes "
+                                 "vs torch.autograd (see bench/README.md).")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="11 rounds instead of 25")
+    g.add_argument("--tiny", action="store_true", help="batch 8, width 4: proves it runs")
+    ap.add_argument("--out", default="-", help="write the JSON here ('-': none, the default)")
+    args = ap.parse_args(argv)
+    from bench.common import machine, machine_line
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    m = machine()
+    print(f"§6 backward ({mode}) — {time.strftime('%Y-%m-%d %H:%M:%S')}\nmachine: "
+          f"{machine_line(m)}", flush=True)
+    out = run(mode, log=lambda *a: print(*a, flush=True))
+    if args.out != "-":
+        Path(args.out).write_text(json.dumps({"mode": mode, "machine": m, "backward": out},
+                                             indent=1, ensure_ascii=False, default=str) + "\n",
+                                  encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,7 +20,7 @@ from .printing.backends import BACKENDS, IMPORTS, helper_source
 from .printing.code import CodePrinter, rank
 from .printing.einsum import emit_index_form
 from .printing.selftest import check_source
-from .printing.reorder import order_products, pull_negations, pull_transposes, share_sums
+from .printing.reorder import order_together, pull_negations, pull_transposes, share_sums
 from .conventions import transposes
 from .sizes import format_shape
 
@@ -62,7 +62,7 @@ def export(d, backend: str = "numpy", with_check: bool = False) -> str:
     else:
         _emit_matrix_form(d, pr, expr, out)
     fname = f"f_and_{out}"
-    if BACKENDS[backend]["asarray"].startswith("_"):        # a helper (JAX's _asarray)
+    if BACKENDS[backend]["asarray"].startswith("_"):        # a helper (_tensor, _asarray)
         pr.helpers.add(BACKENDS[backend]["asarray"].split("(")[0])
     lines = [f'"""{_doc_safe(_module_doc(d, backend, fname))}"""', "", IMPORTS[backend], ""]
     lines += _steps_comment(d)
@@ -106,7 +106,8 @@ def _emit_matrix_form(d, pr, expr, out) -> None:
     # one tree per value however the closed form associates it: transposes pulled out,
     # chains in one order, equal sums (or a sum and its negation) shared — then the CSE
     expr, result = (pull_negations(e) for e in share_sums(
-        [order_products(pull_transposes(e)) for e in (expr, d.result)]))
+        order_together([pull_transposes(e) for e in (expr, d.result)])))
+    pr.adopt([expr, result])
     pr.count([expr, result])
     pr.assign("value", expr)
     pr.assign(out, result)

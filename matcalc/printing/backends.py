@@ -19,10 +19,15 @@ _TORCH.update({"eye": "torch.eye({0}, dtype=torch.float64)",
                "ones": "torch.ones({0}, dtype=torch.float64)",
                "zeros": "torch.zeros({0}, dtype=torch.float64)",
                "concat": "torch.cat([{0}], dim={1})",
-               "asarray": "torch.as_tensor({0}, dtype=torch.float64)",
-               "const": "torch.tensor({0}, dtype=torch.float64)"})
+               "asarray": "_tensor({0})",
+               "const": "torch.tensor({0}, dtype=torch.float64)",
+               # 𝟏ᵀ M and M 𝟏 as reductions (no ones vector, no product); NumPy keeps the
+               # product: its BLAS matrix-vector product is faster than np.sum
+               "colsums": "torch.sum({0}, 0)", "rowsums": "torch.sum({0}, 1)",
+               "addmm": "torch.addmm"})             # X @ W + b: the bias in the product
 _JAX = {k: "jnp." + v[3:] for k, v in _NP.items() if v.startswith("np.")}
-_JAX.update({"asarray": "_asarray({0})", "const": "{0}"})
+_JAX.update({"asarray": "_asarray({0})", "const": "{0}",
+             "colsums": "jnp.sum({0}, axis=0)", "rowsums": "jnp.sum({0}, axis=1)"})
 _BASICS = {"numpy": _NP, "pytorch": _TORCH, "jax": _JAX}
 IMPORTS = {"numpy": "import numpy as np", "pytorch": "import math\nimport torch",
            "jax": "import jax\nimport jax.numpy as jnp\nimport jax.scipy.special"}
@@ -32,7 +37,13 @@ IMPORTS = {"numpy": "import numpy as np", "pytorch": "import math\nimport torch"
 _BASIC_HELPERS = {"jax": {"_asarray": (
     "def _asarray(x):\n"
     "    # an array (or a tracer under jax.jit) as it is: jnp.asarray costs ~70 µs eagerly\n"
-    "    return x if isinstance(x, jax.Array) else jnp.asarray(x)")}}
+    "    return x if isinstance(x, jax.Array) else jnp.asarray(x)")},
+    "pytorch": {"_tensor": (
+    "def _tensor(x):\n"
+    "    # a float64 tensor as it is: torch.as_tensor costs ~1 µs a call\n"
+    "    if type(x) is torch.Tensor and x.dtype is torch.float64:\n"
+    "        return x\n"
+    "    return torch.as_tensor(x, dtype=torch.float64)")}}
 
 
 class Spellings:
@@ -48,6 +59,10 @@ class Spellings:
         if key in _BASICS[self.backend]:
             return _BASICS[self.backend][key]
         raise PrintError(f"no {self.backend} spelling for '{key}'")
+
+    def __contains__(self, key: str) -> bool:
+        rec = REGISTRY.get(key)
+        return (rec is not None and self.backend in rec.code) or key in _BASICS[self.backend]
 
 
 BACKENDS = {name: Spellings(name) for name in _BASICS}

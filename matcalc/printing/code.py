@@ -52,6 +52,11 @@ class CodePrinter(NodePrinter):
             out = self._ordered[e] = order_products(e)
         return out
 
+    def adopt(self, trees) -> None:
+        """Trees already prepared (`order_together`): evaluated as they are."""
+        for t in trees:
+            self._ordered[t] = t
+
     # -- the DAG -------------------------------------------------------------------------
     def count(self, roots) -> None:
         """Parent edges per distinct subtree over all roots together (value and
@@ -181,6 +186,9 @@ class CodePrinter(NodePrinter):
         while b.op == "neg":
             sb, b = -sb, b.args[0]
         sign *= sa * sb
+        total = self.ones_sum(e, a, b)
+        if total is not None:                   # 𝟏ᵀ M, M 𝟏: a reduction, no ones vector
+            return total if sign > 0 else self.neg(total)
         spread = self.spread(e, a, b) if e.op == "mul" else None
         if spread is not None:                  # M ⊙ (𝟏 vᵀ): M times the row v, broadcast
             m, vec = spread
@@ -199,12 +207,30 @@ class CodePrinter(NodePrinter):
         va, vb = (negated, self.emit(b)) if where == 1 else (self.emit(a), negated)
         return self.combine(e, va, vb)
 
+    def ones_sum(self, e, a, b):
+        """`𝟏ᵀ M` / `M 𝟏` as the column / row sums of M where the backend spells them
+        (PyTorch, JAX), or None."""
+        if e.op != "matmul" or "colsums" not in self.fn:
+            return None
+        for one, m, key, ok in ((a, b, "colsums", a.shape[0] == 1),
+                                (b, a, "rowsums", b.shape[1] == 1)):
+            if ok and _ones(one) and rank(m.shape) == 2:
+                vm = self.emit(m)
+                return as_vector(vm) if vm.kind == "diag" else self.call(key, vm.code)
+        return None
+
     def broadcast(self, x):
         """`𝟏 vᵀ` / `v 𝟏ᵀ` as the vector broadcast (`v`, `v[:, None]`), or None: for an
         element-wise partner of the full shape (`X @ W + b`: the N×k matrix is never built)."""
         if x.op == "neg" and rank(x.shape) == 2:
             inner = self.broadcast(x.args[0])
             return None if inner is None else self.neg(inner)
+        if x.op in ("div", "mul") and rank(x.shape) == 2 and rank(x.args[1].shape) == 0:
+            inner = self.broadcast(x.args[0])     # (v 𝟏ᵀ) / c: v[:, None] / c, no outer
+            if inner is None:
+                return None
+            c = self.dense(self.emit(x.args[1]), x.args[1].shape)
+            return binop(inner, "/" if x.op == "div" else "*", c, MUL)
         if x.op != "matmul" or rank(x.shape) != 2:
             return None
         u, v = x.args

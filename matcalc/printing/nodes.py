@@ -11,6 +11,10 @@ from fractions import Fraction
 from .reorder import rank, removable_zero_division
 from .values import ADD, ATOM, MUL, POW, UNARY, Val, as_vector, binop, p
 
+# torch functions whose `math` namesake gives the same float64 for a Python number
+_MATH = frozenset({"sqrt", "exp", "log", "log1p", "expm1", "erf", "erfc", "tanh", "sin", "cos",
+                   "tan", "sinh", "cosh", "atan", "asin", "acos", "log2", "log10"})
+
 
 class NodePrinter:
     # leaves
@@ -54,6 +58,11 @@ class NodePrinter:
         spread = self.spread(e, a, b)
         if spread is not None:                   # M + 𝟏 vᵀ is M + v: v broadcast, no N×k matrix
             m, vec = spread
+            if sym == "+" and "addmm" in self.fn and m.op == "matmul" and \
+                    self.uses.get(m, 0) <= 1 and m not in self.memo:
+                fused = self._addmm(m, vec)      # X @ W + b in one call (PyTorch)
+                if fused is not None:
+                    return fused
             vm = self.dense(self.emit(m), m.shape)
             return binop(vm, sym, vec, prec) if m is a else binop(vec, sym, vm, prec)
         va, vb = self.emit(e.args[0]), self.emit(e.args[1])
@@ -62,6 +71,19 @@ class NodePrinter:
         if sym == "/" and va.kind == "diag" and rank(e.args[1].shape) == 0:
             return Val(binop(as_vector(va), "/", vb, MUL).code, MUL, "diag")
         return binop(self.dense(va, e.args[0].shape), sym, self.dense(vb, e.args[1].shape), prec)
+
+    def _addmm(self, m, vec):
+        """`torch.addmm(b, X, W)` for X W + 𝟏 bᵀ when X W is a plain product of two arrays;
+        else None."""
+        a, b = m.args
+        if rank(a.shape) != 2 or rank(b.shape) != 2 or a.op in ("neg", "eye") or \
+                b.op in ("neg", "eye"):
+            return None
+        va, vb = self.emit(a), self.emit(b)
+        if va.kind != "dense" or vb.kind != "dense" or \
+                self.combine(m, va, vb).code != f"{p(va, MUL)} @ {p(vb, MUL + 1)}":
+            return None
+        return self.call("addmm", vec.code, va.code, vb.code)
 
     def _add(self, e):
         return self._binary(e, "+", ADD)
@@ -136,6 +158,10 @@ class NodePrinter:
         first = self.dense(self.emit(e.args[0]), e.args[0].shape)
         rest = [str(a.value.numerator) if a.op == "num" and a.value.denominator == 1
                 else self.dense(self.emit(a), a.shape).code for a in e.args[1:]]
+        if first.const and not rest and self.backend == "pytorch":
+            name = self.fn[e.op].removeprefix("torch.")
+            if name in _MATH:              # of a Python number: math.sqrt(2.0), no tensor
+                return Val(f"math.{name}({first.code})", const=True)
         return self.call(e.op, self.arg(first), *rest)
 
     def _value(self, e) -> str:

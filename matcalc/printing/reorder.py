@@ -11,6 +11,8 @@ association of products and the place of signs move.
 """
 from __future__ import annotations
 
+import zlib
+
 from ..tree import SCALAR, Expr
 
 PRODUCTS = ("matmul", "mul", "dot", "kron")
@@ -90,45 +92,157 @@ def _tree_cost(e) -> int:
     return _tree_cost(a) + _tree_cost(b) + _flops(a.shape[0], a.shape[1], b.shape[1])
 
 
-def _matmul(a, b):
+class _Sharing:
+    """What the roots compute more than once, for ordering their products together: the
+    nodes computed anyway — used by something else than a product, or in a product of
+    matrices (a vector meeting such a sum elsewhere is not distributed over it) — and for
+    every run of consecutive factors of a chain, the number of distinct chains it occurs in
+    (a product shared by c chains is computed once: each pays 1/c of it).  A run and its
+    transpose (`H Wv` and `Wvᵀ Hᵀ`) are one product.  Keys are the trees as `left_chains`
+    gives them; `built` holds each shared run's tree once it is ordered, so that every chain
+    uses that very tree (or its transpose)."""
+
+    def __init__(self, roots):
+        self.kept: set = set(roots)
+        self.runs: dict = {}
+        self.orig: dict = {}                   # an ordered node -> the node it came from
+        self.built: dict = {}                  # canonical run -> (tree, its orientation)
+        self.registering = False
+        self._text: dict = {}
+        tops, seen = set(roots), set()
+        self.tops = tops
+        for r in roots:
+            for n in r.walk():
+                if n in seen:
+                    continue
+                seen.add(n)
+                if n.op != "matmul":
+                    tops.update(n.args)
+                    self.kept.update(a for a in n.args if not (      # (a sum's terms: one sum)
+                        n.op in ("add", "sub") and a.op in ("add", "sub")))
+        chains = [tuple(_factors(t)) for t in tops if t.op == "matmul"]
+        for t in tops:
+            if t.op == "matmul" and rank(t.shape) == 2:    # a matrix-valued chain: no
+                self.kept.update(_factors(t))               # vector meets its factors
+        for fs in list(chains):              # a vector meeting a sum is distributed over it:
+            for k, f in enumerate(fs):       # the chains through each of its terms too
+                if rank(f.shape) == 2 and f not in self.kept and _terms(f) != [f]:
+                    chains += [fs[:k] + tuple(_factors(u)) + fs[k + 1:] for u in _terms(f)]
+        for fs in chains:
+            found = {self.canonical(fs[i:j])[0] for i in range(len(fs))
+                     for j in range(i + 2, len(fs) + 1)}
+            for run in found:
+                self.runs[run] = self.runs.get(run, 0) + 1
+
+    def canonical(self, run) -> tuple:
+        """(the run or its transposed twin, whichever has the smaller fingerprints; True if
+        the run itself) — not by `hash`, which differs between runs of Python: the same
+        module every time."""
+        twin = tuple(_tr(f) for f in reversed(run))
+        a, b = ([self.print_of(f) for f in r] for r in (run, twin))
+        return (run, True) if a <= b else (twin, False)
+
+    def print_of(self, e) -> int:
+        """A fingerprint of the tree (CRC-32 over its nodes, memoised: linear in the DAG)."""
+        done = self._text
+        stack = [e]
+        while stack:                           # children first, known subtrees skipped
+            n = stack[-1]
+            if n in done:
+                stack.pop()
+                continue
+            todo = [a for a in n.args if a not in done]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            done[n] = zlib.crc32(repr((n.op, str(n.value), n.shape,
+                                       [done[a] for a in n.args])).encode())
+        return done[e]
+
+    def key(self, fs) -> tuple:
+        return self.canonical(tuple(self.orig.get(f, f) for f in fs))
+
+    def shared(self, fs) -> int:
+        return self.runs.get(self.key(fs)[0], 1)
+
+    def done(self, fs) -> bool:
+        """Whether the run is a product a chain ordered before has built: it costs nothing."""
+        return bool(self.built) and self.key(fs)[0] in self.built
+
+    def finish(self, top) -> None:
+        """`top`'s chain is ordered: the runs it did not build are shared by one chain less."""
+        if top not in self.tops or not self.runs:
+            return
+        fs = tuple(_factors(top))
+        for run in {self.canonical(fs[i:j])[0] for i in range(len(fs))
+                    for j in range(i + 2, len(fs) + 1)}:
+            if run not in self.built and self.runs.get(run, 1) > 1:
+                self.runs[run] -= 1
+
+    def computed(self, n) -> bool:
+        return self.orig.get(n, n) in self.kept
+
+
+def _tr(f):
+    """fᵀ, without a double transpose."""
+    return f.args[0] if f.op == "T" else Expr("T", (f,), (f.shape[1], f.shape[0]))
+
+
+def _terms(s) -> list:
+    """The terms of a sum of same-shaped arrays, signs dropped (for counting only)."""
+    if s.op in ("add", "sub") and all(a.shape == s.shape for a in s.args):
+        return [t for a in s.args for t in _terms(a)]
+    if s.op == "neg":
+        return _terms(s.args[0])
+    return [s]
+
+
+_ALONE = _Sharing([])
+
+
+def _matmul(a, b, sh=_ALONE):
     """a @ b, distributed when a sum of matrices meets a vector: (B + C) v = B v + C v,
-    vᵀ (B + C) = vᵀ B + vᵀ C — two matrix-vector products instead of an n×n sum; likewise
-    a scalar factor of the matrix moves onto the product."""
+    vᵀ (B + C) = vᵀ B + vᵀ C — two matrix-vector products instead of an n×n sum (unless
+    something else needs the sum: then it is computed anyway); likewise a scalar factor of the
+    matrix moves onto the product."""
     if a.op == "neg":
-        inner = _matmul(a.args[0], b)
+        inner = _matmul(a.args[0], b, sh)
         return Expr("neg", (inner,), inner.shape)
     if b.op == "neg":
-        inner = _matmul(a, b.args[0])
+        inner = _matmul(a, b.args[0], sh)
         return Expr("neg", (inner,), inner.shape)
     for s, v, left in ((a, b, True), (b, a, False)):
         vector = v.shape[1] == 1 if left else v.shape[0] == 1
         if not vector or rank(s.shape) != 2:
             continue
-        if s.op in ("add", "sub") and all(t.shape == s.shape for t in s.args):
-            terms = [_chain(_factors(t) + [v]) if left else _chain([v] + _factors(t))
+        if s.op in ("add", "sub") and all(t.shape == s.shape for t in s.args) and \
+                not sh.computed(s):
+            terms = [_chain(_factors(t) + [v], sh) if left else _chain([v] + _factors(t), sh)
                      for t in s.args]
             return Expr(s.op, tuple(terms), terms[0].shape)
         if s.op == "mul" and SCALAR in (s.args[0].shape, s.args[1].shape):
             # (c B) v = c (B v): scale the vector, not the matrix
             c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
-            inner = _chain(_factors(m) + [v]) if left else _chain([v] + _factors(m))
+            inner = _chain(_factors(m) + [v], sh) if left else _chain([v] + _factors(m), sh)
             return Expr("mul", (c, inner), inner.shape)
     for s, left in ((a, True), (b, False)):
         # (c A) B = c (A B) when A B has no more entries than A: scale the smaller array
-        # (`c * (X.T @ M)`, as one writes it by hand, not `(c * X.T) @ M`)
+        # (`c * (X.T @ M)`, as one writes it by hand, not `(c * X.T) @ M`; `c * (𝟏ᵀ M)`)
         if s.op == "mul" and SCALAR in (s.args[0].shape, s.args[1].shape) and \
-                rank(s.shape) == 2:
+                rank(s.shape) >= 1:
             c, m = s.args if s.args[0].shape == SCALAR else s.args[::-1]
             shape = (a.shape[0], b.shape[1])
             if _size(shape[0]) * _size(shape[1]) <= _size(m.shape[0]) * _size(m.shape[1]):
-                inner = _matmul(m, b) if left else _matmul(a, m)
+                inner = _matmul(m, b, sh) if left else _matmul(a, m, sh)
                 return Expr("mul", (c, inner), inner.shape)
     return Expr("matmul", (a, b), (a.shape[0], b.shape[1]))
 
 
-def _chain(fs: list):
+def _chain(fs: list, sh=_ALONE):
     """The product of the factors `fs` in the cheapest order (matrix-chain dynamic programme;
-    ties keep the left-to-right order)."""
+    a run of factors that c chains share costs 1/c of itself; ties keep the left-to-right
+    order, but for a scalar)."""
     k = len(fs)
     if k == 1:
         return fs[0]
@@ -138,36 +252,94 @@ def _chain(fs: list):
     for length in range(2, k + 1):
         for i in range(k - length + 1):
             j = i + length - 1
+            # (a scalar xᵀ A y on a tie: xᵀ (A y), the matrix-vector product — faster in
+            # PyTorch than the vector-matrix one, the same elsewhere)
+            tie = 1 if (fs[i].shape[0], fs[j].shape[1]) == SCALAR else -1
             cost, s = min((best[i, s][0] + best[s + 1, j][0] +
-                           _flops(fs[i].shape[0], fs[s].shape[1], fs[j].shape[1]), -s)
+                           _flops(fs[i].shape[0], fs[s].shape[1], fs[j].shape[1]), tie * s)
                           for s in range(i, j))
-            best[i, j] = (cost, -s)
+            s = tie * s
+            best[i, j] = (0 if sh.done(fs[i:j + 1]) else cost / sh.shared(fs[i:j + 1]), s)
 
     def build(i, j):
         if i == j:
             return fs[i]
+        key, same = sh.key(fs[i:j + 1]) if sh.runs else (None, True)
+        if key in sh.built:                     # a shared product: that very tree
+            tree, way = sh.built[key]
+            return tree if way == same else _tr(tree)
         s = best[i, j][1]
-        return _matmul(build(i, s), build(s + 1, j))
+        tree = _matmul(build(i, s), build(s + 1, j), sh)
+        if sh.registering and sh.runs.get(key, 1) > 1:
+            sh.built[key] = (tree, same)
+        return tree
     return build(0, k - 1)
 
 
-def order_products(e):
+def _left(fs: list):
+    out = fs[0]
+    for f in fs[1:]:
+        out = Expr("matmul", (out, f), (out.shape[0], f.shape[1]))
+    return out
+
+
+def left_chains(roots: list) -> list:
+    """The roots with every matrix chain associated left to right, a transposed product
+    inside a chain written as its factors (`A (B C)ᵀ` → `A Cᵀ Bᵀ`): equal products are then
+    equal runs of factors, whatever association each closed form wrote them in.  Values
+    unchanged."""
+    memo: dict = {}
+    for r in roots:
+        for n in r.walk():
+            if n in memo:
+                continue
+            args = tuple(memo[a] for a in n.args)
+            new = n if args == n.args else n.rebuild(*args)
+            if new.op == "matmul":
+                fs = [g for f in _factors(new) for g in (
+                    [_tr(x) for x in reversed(_factors(f.args[0]))]
+                    if f.op == "T" and f.args[0].op == "matmul" else [f])]
+                new = _left(fs)
+            memo[n] = new
+    return [memo[r] for r in roots]
+
+
+def order_products(e, sh=None):
     """The same value with its matrix products in a fast order: `A B x` → `A (B x)`,
-    `xᵀ (Aᵀ + A)` → `xᵀ Aᵀ + xᵀ A`.  A chain already as cheap as the best order is kept."""
+    `xᵀ (Aᵀ + A)` → `xᵀ Aᵀ + xᵀ A`.  A chain already as cheap as the best order is kept.
+    `sh` (`order_together`) says what other roots share with this one."""
+    sh = _Sharing([]) if sh is None else sh
     memo: dict = {}
     for n in e.walk():
+        if n in memo:
+            continue
         args = tuple(memo[a] for a in n.args)
         new = n if args == n.args else n.rebuild(*args)
         if new.op == "matmul":
             fs = _factors(new)
-            best = _chain(fs)
+            # (only a chain's top registers what it builds: an inner node of a left-
+            # associated chain is ordered on its own too, and that tree may go unused)
+            sh.registering = n in sh.tops
+            best = _chain(fs, sh)
             if _tree_cost(best) < _tree_cost(new) or best.op != "matmul" or len(fs) > 2:
                 new = best          # (a longer chain always in the DP's order: one tree per
                                     # chain of factors, whatever its association, for the CSE)
             else:
-                new = _matmul(*new.args) if len(fs) == 2 else new
+                new = _matmul(*new.args, sh) if len(fs) == 2 else new
+            sh.finish(n)
         memo[n] = new
+        sh.orig.setdefault(new, n)
     return memo[e]
+
+
+def order_together(roots: list) -> list:
+    """`order_products` over several roots computed together (a value and its derivative,
+    every block of a gradient): chains associated alike first, equal sums shared, then a
+    product that several chains share is ordered so that it is computed once (`Aᵀ (S (H W))`
+    reusing the value's `H W`), and a sum computed anyway is not distributed."""
+    roots = [pull_negations(r) for r in share_sums(left_chains(roots))]
+    sh = _Sharing(roots)
+    return [order_products(r, sh) for r in roots]
 
 
 # -- one sum, one computation ----------------------------------------------------------------
