@@ -49,10 +49,16 @@ class Derivation:
     layout = property(lambda self: self.question.layout)
 
     def __str__(self) -> str:
-        return str(self.result)
+        """The result's text; one too large to write out in full (a deep chain's derivative)
+        is written with its shared parts named, as `display()` writes it."""
+        from .printing.base import MAX_WRITTEN, written_size
+        if written_size(self.result, MAX_WRITTEN) <= MAX_WRITTEN:
+            return str(self.result)
+        main, where = self.display()
+        return "\n".join([main] + [f"  where {name} = {text}" for name, text in where])
 
     def __repr__(self) -> str:
-        return (f"<Derivation ∂/∂{','.join(self.wrt)} {self.input!r} = {self.result} "
+        return (f"<Derivation ∂/∂{','.join(self.wrt)} {self.input!r} = {self} "
                 f"({self.shape_text}, {self.layout} layout)>")
 
     def display(self, threshold: int = 160):

@@ -167,11 +167,18 @@ class deep_recursion:
     call leaves it to the outer one)."""
 
     LIMIT = 20000
+    FRAMES_PER_LEVEL = 16      # a printer's frames per level of a tree (14 in the text printer)
+    MAX_LIMIT = 100000
+
+    def __init__(self, tree: Expr | None = None):
+        """`tree`: room for a recursion over it, level by level (a printer's)."""
+        self.limit = self.LIMIT if tree is None else \
+            min(self.MAX_LIMIT, self.LIMIT + self.FRAMES_PER_LEVEL * height(tree))
 
     def __enter__(self):
         self.before = sys.getrecursionlimit()
-        if self.before < self.LIMIT:
-            sys.setrecursionlimit(self.LIMIT)
+        if self.before < self.limit:
+            sys.setrecursionlimit(self.limit)
         self.collecting = gc.isenabled()
         if self.collecting:
             gc.disable()
@@ -182,3 +189,22 @@ class deep_recursion:
         if self.collecting:
             gc.enable()
         return False
+
+
+def height(e: Expr) -> int:
+    """The number of levels of `e` (a leaf has 1), iteratively, once per node object
+    (by identity: no deep comparisons)."""
+    memo: dict = {}
+    stack = [e]
+    while stack:
+        n = stack[-1]
+        if id(n) in memo:
+            stack.pop()
+            continue
+        pending = [a for a in n.args if id(a) not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[id(n)] = 1 + max((memo[id(a)] for a in n.args), default=0)
+        stack.pop()
+    return memo[id(e)]

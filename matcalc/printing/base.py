@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import PrintError
+from ..errors import PrintError, UnsupportedError
 from ..ops import REGISTRY
 from ..sizes import SCALAR
 from ..tree import Expr
@@ -142,3 +142,52 @@ def format_number(v: Fraction) -> str:
     exp = len(digits) - 1 - k
     mant = digits[0] + ("." + digits[1:].rstrip("0") if digits[1:].rstrip("0") else "")
     return f"{sign}{mant}e{exp}"
+
+
+MAX_WRITTEN = 2_000_000     # nodes of a tree written out in full (a subtree as often as it occurs)
+
+
+def written_size(e: Expr, limit: int = MAX_WRITTEN) -> int:
+    """How many nodes `e` has written out as a tree (shared subtrees counted as often as they
+    occur), over its DAG by identity (no deep comparisons), iteratively; at most `limit` + 1."""
+    memo: dict = {}
+    stack = [e]
+    while stack:
+        n = stack[-1]
+        if id(n) in memo:
+            stack.pop()
+            continue
+        pending = [a for a in n.args if id(a) not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[id(n)] = min(limit + 1, 1 + sum(memo[id(a)] for a in n.args))
+        stack.pop()
+    return memo[id(e)]
+
+
+def check_printable(e: Expr) -> None:
+    """Refuse to write out a tree whose text would be too large to build (a deep chain's
+    derivative written without names grows with the square of its depth)."""
+    if written_size(e, MAX_WRITTEN) > MAX_WRITTEN:
+        raise UnsupportedError(
+            f"written out in full this expression has more than {MAX_WRITTEN:,} symbols "
+            "(its parts are shared many times)", label="too-large-to-print",
+            hint="print it with its shared parts named: Derivation.display() in Python, "
+                 "or `matcalc derive`, which does")
+
+
+def shared_nodes(e: Expr) -> set:
+    """The ids of the node objects of `e` with more than one parent (by identity: no deep
+    comparisons)."""
+    seen, shared = set(), set()
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        for a in n.args:
+            if id(a) in seen:
+                shared.add(id(a))
+            else:
+                seen.add(id(a))
+                stack.append(a)
+    return shared

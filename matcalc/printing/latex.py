@@ -223,5 +223,5 @@ _PRINTER = LatexPrinter()
 
 def to_latex(e: Expr) -> str:
     """LaTeX (math mode, no delimiters) for a typed tree."""
-    with deep_recursion():
+    with deep_recursion(e):
         return _PRINTER.doprint(e)

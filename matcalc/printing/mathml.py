@@ -187,5 +187,5 @@ def to_mathml(e: Expr, display: bool = False, displaystyle: bool = False) -> str
     inline but set in display style (fractions full size, as in the reference tables)."""
     attrs = (' display="block"' if display else "") + \
         (' displaystyle="true"' if displaystyle else "")
-    with deep_recursion():
+    with deep_recursion(e):
         return f"<math{attrs}>{_PRINTER.doprint(e)}</math>"

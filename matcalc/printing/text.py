@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..sizes import SCALAR
 from ..tree import Expr
 from ..rewrite import deep_recursion
+from .base import check_printable, shared_nodes
 from .base import PREC, Printer, ewise_of_arrays, format_number
 
 
@@ -86,16 +87,21 @@ class TextPrinter(Printer):
                       "count": "count", "jac": "jac", "grad": "grad",
                       "reshape_like": "reshape_like", "undiff": "undiff"}
 
-    def __init__(self, memo: dict | None = None):
+    def __init__(self, memo: dict | None = None, shared: set | None = None):
         self.memo = memo       # node -> its text, for one call: a subtree shared many times
                                # (a deep chain's derivative) is printed once
+        self.shared = shared   # ids of the nodes shared in the tree (None: remember all);
+                               # other texts are remembered only when short: a deep chain's
+                               # long texts, kept for every node, grow with its depth cubed
 
     def doprint(self, e):
         memo = self.memo
         if memo is not None:
             s = memo.get(e)
             if s is None:
-                s = memo[e] = self._text(e)
+                s = self._text(e)
+                if self.shared is None or len(s) < 4096 or id(e) in self.shared:
+                    memo[e] = s
             return s
         return self._text(e)
 
@@ -144,5 +150,7 @@ _PRINTER = TextPrinter()
 
 
 def to_text(e: Expr) -> str:
-    with deep_recursion():
-        return TextPrinter({}).doprint(e)
+    """The text of a typed tree, written out in full (a subtree as often as it occurs)."""
+    check_printable(e)
+    with deep_recursion(e):
+        return TextPrinter({}, shared_nodes(e)).doprint(e)
