@@ -72,9 +72,11 @@ def _hand(lib):
         return softplus(t).sum(), -((y * sig(t)) @ X)
 
     def lg2(X, w, y):
+        # the Hessian for any y, as the export computes it: y² stays (it is 1 only for
+        # labels ±1, which the derivation cannot know)
         t = -y * (X @ w)
         s = sig(t)
-        return softplus(t).sum(), X.T @ ((s * (1 - s))[:, None] * X)
+        return softplus(t).sum(), X.T @ ((y * y * s * (1 - s))[:, None] * X)
 
     def q1(A, x):
         return x @ (A @ x), A @ x + x @ A

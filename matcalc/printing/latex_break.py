@@ -10,12 +10,23 @@ every line has as many `\\left` as `\\right`; an expression that fits is one lin
 """
 from __future__ import annotations
 
+import functools
+
 from ..tree import SCALAR, Expr
-from .base import PREC, call_spelling, ewise_of_arrays
+from .base import PREC, call_spelling, ewise_of_arrays, written_size
 from .latex import _PRINTER, to_latex
 
 
+_LONG = 10_000       # nodes: a tree with more is wider than any line (each prints a symbol)
+
+
+@functools.lru_cache(maxsize=4096)
 def _w(e: Expr) -> int:
+    """The text width of `e`; past `_LONG` nodes only that it is wider than any line (a
+    deep chain's parts: measuring each by printing it would cost its depth cubed).  Widths
+    are remembered: the breaking meets a subtree as often as it is written."""
+    if written_size(e, _LONG) > _LONG:
+        return _LONG + 1
     return len(str(e))
 
 
