@@ -128,19 +128,44 @@ class LexState:
         self.column = self.pos - self.line_start + 1
 
 
+def _may_start(program, c: str) -> bool:
+    """Whether a match of the terminal may begin with the character c (False only where it
+    certainly cannot: its first node is a literal or a class that c is not in)."""
+    if isinstance(program, str):
+        return program.startswith(c)
+    if program[0] == "re" or not program:
+        return True
+    node = program[0]
+    if node[0] == LIT:
+        return node[1].startswith(c) or not node[1]
+    if node[0] == SET:
+        return _in(node, c)
+    if node[0] == ALT:
+        return any(_may_start(branch, c) for branch in node[1])
+    return True
+
+
 class Lexer:
-    """The terminals one parser state can take (and the ignored), in order of preference."""
+    """The terminals one parser state can take (and the ignored), in order of preference;
+    for each character met, those that may begin with it (the same order: the same match,
+    without trying the terminals that cannot)."""
 
     def __init__(self, terminals):
         self.terminals = terminals
         allowed = {t[0] for t in terminals} - set(_T.IGNORE)
         self.allowed = allowed or {"<END-OF-FILE>"}
+        self._starting: dict = {}           # character -> the terminals that may begin with it
 
     def next_token(self, ls: LexState, state):
         text = ls.text
+        starting = self._starting
         while ls.pos < len(text):
             start = ls.pos
-            for name, newline, program in self.terminals:
+            c = text[start]
+            candidates = starting.get(c)
+            if candidates is None:
+                candidates = starting[c] = [t for t in self.terminals if _may_start(t[2], c)]
+            for name, newline, program in candidates:
                 end = match_terminal(program, text, start)
                 if end >= 0:
                     break
