@@ -139,20 +139,22 @@ def normalise(t: Term, ix: Indices) -> Term | None:
 
 
 def contract(t: Term, free: set, sizes: dict) -> Term:
-    """Every delta with a summed index folded into the rest of the term; δ_ii summed is the
-    size of i; a vector of ones whose index another factor carries is dropped."""
+    """Every delta with a summed index folded into the rest of the term; δ_ii summed is 1
+    where another factor carries i, else the size of i; a vector of ones whose index another factor carries is dropped."""
     factors, deltas, coef = list(t.factors), list(t.deltas), t.coef
     changed = True
     while changed:
         changed = False
         for k, (a, b) in enumerate(deltas):
-            if a == b and a not in free:           # δ_ii summed: the size of i
+            if a == b and a not in free:           # δ_ii summed: 1 for each i …
                 del deltas[k]
-                d = sizes[a]
-                if isinstance(d, int):
-                    coef *= d
-                else:
-                    factors.append((size_expr_of(d), ()))
+                if not any(a in idx for _, idx in factors) and \
+                        not any(a in d for d in deltas):
+                    d = sizes[a]                   # … so the size of i where nothing else
+                    if isinstance(d, int):         # carries i (Σ_i v_i δ_ii is Σ_i v_i)
+                        coef *= d
+                    else:
+                        factors.append((size_expr_of(d), ()))
                 changed = True
                 break
             keep, drop = (a, b) if b not in free else (b, a) if a not in free else (None, None)
