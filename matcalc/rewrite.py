@@ -191,9 +191,9 @@ class deep_recursion:
         return False
 
 
-def height(e: Expr) -> int:
-    """The number of levels of `e` (a leaf has 1), iteratively, once per node object
-    (by identity: no deep comparisons)."""
+def fold_nodes(e: Expr, combine: Callable[[Expr, list], int]) -> int:
+    """`combine(node, [values of its operands])` from the leaves up, once per node object
+    (by identity: no deep comparisons), iteratively: sizes and heights of deep DAGs."""
     memo: dict = {}
     stack = [e]
     while stack:
@@ -205,6 +205,11 @@ def height(e: Expr) -> int:
         if pending:
             stack.extend(pending)
             continue
-        memo[id(n)] = 1 + max((memo[id(a)] for a in n.args), default=0)
+        memo[id(n)] = combine(n, [memo[id(a)] for a in n.args])
         stack.pop()
     return memo[id(e)]
+
+
+def height(e: Expr) -> int:
+    """The number of levels of `e` (a leaf has 1)."""
+    return fold_nodes(e, lambda n, kids: 1 + max(kids, default=0))

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from ..errors import PrintError, UnsupportedError
 from ..ops import REGISTRY
+from ..rewrite import fold_nodes
 from ..sizes import SCALAR
 from ..tree import Expr
 
@@ -149,21 +150,8 @@ MAX_WRITTEN = 2_000_000     # nodes of a tree written out in full (a subtree as 
 
 def written_size(e: Expr, limit: int = MAX_WRITTEN) -> int:
     """How many nodes `e` has written out as a tree (shared subtrees counted as often as they
-    occur), over its DAG by identity (no deep comparisons), iteratively; at most `limit` + 1."""
-    memo: dict = {}
-    stack = [e]
-    while stack:
-        n = stack[-1]
-        if id(n) in memo:
-            stack.pop()
-            continue
-        pending = [a for a in n.args if id(a) not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        memo[id(n)] = min(limit + 1, 1 + sum(memo[id(a)] for a in n.args))
-        stack.pop()
-    return memo[id(e)]
+    occur), over its DAG; at most `limit` + 1."""
+    return fold_nodes(e, lambda n, kids: min(limit + 1, 1 + sum(kids)))
 
 
 def check_printable(e: Expr) -> None:

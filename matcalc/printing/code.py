@@ -13,6 +13,8 @@ meeting a vector distributed over it (`order_products`).  A node without a rule 
 PrintError.  Nothing here imports the backends: this module only writes text.  The nodes
 themselves are printed by `NodePrinter` (printing/nodes.py); values are `Val`s
 (printing/values.py).
+Size: over 300 lines because the backends' spellings and the statement builder share one
+table of node kinds; the backends' tables are the next piece to move out.
 """
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ derivative as one computation: transposes out of all-transposed sums and chains,
 opposite sums shared), `rank`, `removable_zero_division` (shared with the
 evaluator: where a quotient's 0/0 is taken as its limit 0).  Invariant: values are unchanged; only the
 association of products and the place of signs move.
+Size: over 300 lines because the chain ordering (its costs, the products already built, the
+joint ordering of several chains) is one algorithm; the sharing passes are the next piece to
+move out.
 """
 from __future__ import annotations
 
