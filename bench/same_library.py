@@ -7,15 +7,17 @@ as it is, `jax.jit(f_and_grad)`, against the hand-written function jitted).  Bot
 (value, derivative).  The problems: the gradient and Hessian of the logistic loss (X 2n×n),
 of `x' @ A @ x` (A n×n), and the gradient by W1 of the batched MLP
 `mse(relu(X @ W1 + b1) @ W2, T)` (a batch of n rows, width 64).  float64 throughout; each
-pair is measured interleaved (export, hand, export, …), medians; every export's derivative
+pair is measured interleaved (export, hand, export, …); every export's derivative
 is compared with the hand-written one first.  Target: none slower than ×1.1.
 
-Timing: each sample is a batch of calls (as many as take ~2 ms, at least one), timed in CPU
-time of the process (`time.process_time`, what the calls cost whatever else shares the
-cores: at 10–100 µs a call, the wall time of a loaded machine moves ±30 % between rounds);
-export and hand-written alternate (with a second copy of the hand-written call: the noise
-floor, printed), after two warm-up calls each; the ratio is of the medians.  PyTorch runs
-on one intra-op thread meanwhile (as in §6).
+Timing: each sample is a batch of calls (as many as take ~2 ms, at least one), timed in wall
+time (`time.perf_counter`); export and hand-written alternate (with a second copy of the
+hand-written call: the noise floor, printed), after two warm-up calls each, for ≤ 31 rounds;
+the ratio is the median over rounds of export ÷ hand-written within the same round (a drift of
+the machine's speed between rounds moves both alike).  Earlier runs timed CPU time and
+compared medians of each: under `jax.jit` the process's CPU time counts XLA's worker threads
+waiting for work, and that method's noise floor was ×2.2–3.4 on calls of 30–400 µs, too
+coarse to decide ×1.1.  PyTorch runs on one intra-op thread meanwhile (as in §6).
 
     python bench/same_library.py [--quick | --tiny]
 """
@@ -101,8 +103,8 @@ def _export(d, backend):
 
 
 def _timed(calls, rounds, budget):
-    """Interleaved medians of CPU time per call: every call once per round (a batch of
-    calls of ~2 ms each), until `budget` s or `rounds`."""
+    """Interleaved wall time per call: every call once per round (a batch of calls of
+    ~2 ms each), until `budget` s or `rounds`; {name: [time per call in each round]}."""
     batch = {}
     for k, c in calls.items():
         c()
@@ -114,13 +116,19 @@ def _timed(calls, rounds, budget):
     for r in range(rounds):
         for k, c in calls.items():
             n = batch[k]
-            t = time.process_time()
+            t = time.perf_counter()
             for _ in range(n):
                 c()
-            samples[k].append((time.process_time() - t) / n)
+            samples[k].append((time.perf_counter() - t) / n)
         if r >= 4 and time.perf_counter() - start > budget:
             break
-    return {k: statistics.median(s) for k, s in samples.items()}
+    return samples
+
+
+def _paired(a, b):
+    """The median over rounds of a/b in the same round: a drift of the machine's speed
+    between rounds moves both alike."""
+    return statistics.median(x / y for x, y in zip(a, b))
 
 
 def run(mode: str = "full", log=print) -> dict:
@@ -187,9 +195,9 @@ def _run(mode, log) -> dict:
                     t = _timed({"export": lambda: sync(fn(*pos)),
                                 "hand": lambda: sync(hand(**arrs)),
                                 "hand again": lambda: sync(hand(**arrs))}, rounds, budget)
-                    rec["times"][lib] = t
-                    rec["ratios"][lib] = ratio(t["export"], t["hand"])
-                    rec.setdefault("control", {})[lib] = ratio(t["hand again"], t["hand"])
+                    rec["times"][lib] = {k: statistics.median(v) for k, v in t.items()}
+                    rec["ratios"][lib] = _paired(t["export"], t["hand"])
+                    rec.setdefault("control", {})[lib] = _paired(t["hand again"], t["hand"])
                 except Exception as e:  # noqa: BLE001 — reported, not timed
                     rec["errors"][lib] = f"error: {type(e).__name__}: {str(e)[:120]}"
             results.append(rec)
@@ -212,8 +220,9 @@ def _run(mode, log) -> dict:
     spread = max((max(c, 1 / c) for c in control), default=None)
     summary = {"worst": worst[0] if worst else None, "worst_case": worst[1] if worst else None,
                "differ": differ, "libraries": libs, "control_spread": spread}
-    log(f"cells: the export's median CPU time per call and ×(export / the hand-written closed "
-        f"form in the same library), interleaved, ≤ {rounds} rounds")
+    log(f"cells: the export's wall time per call (median of ≤ {rounds} interleaved rounds) and "
+        f"×(export / the hand-written closed form in the same library: the median over rounds "
+        f"of the ratio within a round)")
     if spread is not None:
         log(f"noise floor: the hand-written function against itself (a second copy in the "
             f"same rounds) differs by up to {fmt_ratio(spread)} in this run")

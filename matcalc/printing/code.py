@@ -275,7 +275,7 @@ class CodePrinter(NodePrinter):
             return self.via_2d("kron", e, [(va, a.shape), (vb, b.shape)])
         if e.op == "dot":
             if ra == 2:
-                return self.call("sum", binop(va, "*", vb, MUL).code)
+                return self.total(binop(va, "*", vb, MUL), e)
             return binop(va, "@" if ra == 1 else "*", vb, MUL)
         if e.op == "mul" or ra == 0 or rb == 0:           # element-wise, or a 1×1 factor
             if "diag" in (va.kind, vb.kind) and (ra == 0 or rb == 0 or va.kind == vb.kind):
