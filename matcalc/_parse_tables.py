@@ -26,6 +26,9 @@ TERMINALS = (
     ('SEMI', False, ';'),
     ('ZEROS', False, '𝟎'),
 )
+# each terminal matched by a program: its regular expression (a warm lexer compiles
+# the ones it meets often: matcalc/lalr_lexer.py)
+REGEXPS = {'CALLNAME': '[A-Za-zͰ-Ͽ][A-Za-z0-9_Ͱ-Ͽ]*(?=\\()', 'TRANSPOSE': "(?:\\^\\s*⊤|\\.T(?![A-Za-z0-9_])|'|ᵀ|⊤)", 'POW': '(?:\\.\\^|\\^)', 'NUMBER': '(?:\\.[0-9]+([eE][-+]?[0-9]+)?|[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?)', 'NAME': '[A-Za-z_Ͱ-Ͽ][A-Za-z0-9_Ͱ-Ͽ₀-₉]*', 'PVAR': '\\?[A-Za-z][A-Za-z0-9_]*', '__IGNORE_0': '[ \t\r\n]+', 'MULOP': '(?:\\.\\*|\\./|\\.(?![0-9])|\\*|/|⊙|⊗|⊘|@|·|⋅|×)', 'MINUS': '(?:\\-|−)'}
 IGNORE = ('__IGNORE_0',)
 # per state: symbol -> the next state (shift, goto) or ~rule (reduce)
 STATES = (

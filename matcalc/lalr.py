@@ -67,31 +67,31 @@ def _build(rule, children):
             else:
                 kept.append(children[i])
     if expand1 and len(kept) == 1:
-        res = kept[0]
-    else:
-        res = Tree(name, kept)
-    if isinstance(res, Tree):
-        meta = res.meta
-        first = _first_meta(children)
-        if first is not None:
-            if not hasattr(meta, "line"):
-                meta.line = getattr(first, "container_line", first.line)
-                meta.column = getattr(first, "container_column", first.column)
-                meta.start_pos = getattr(first, "container_start_pos", first.start_pos)
-                meta.empty = False
-            meta.container_line = getattr(first, "container_line", first.line)
-            meta.container_column = getattr(first, "container_column", first.column)
-            meta.container_start_pos = getattr(first, "container_start_pos", first.start_pos)
-        last = _first_meta(reversed(children))
-        if last is not None:
-            if not hasattr(meta, "end_line"):
-                meta.end_line = getattr(last, "container_end_line", last.end_line)
-                meta.end_column = getattr(last, "container_end_column", last.end_column)
-                meta.end_pos = getattr(last, "container_end_pos", last.end_pos)
-                meta.empty = False
-            meta.container_end_line = getattr(last, "container_end_line", last.end_line)
-            meta.container_end_column = getattr(last, "container_end_column", last.end_column)
-            meta.container_end_pos = getattr(last, "container_end_pos", last.end_pos)
+        # the child itself: its positions are already its own (PropagatePositions would
+        # set them to the same values again)
+        return kept[0]
+    res = Tree(name, kept)
+    meta = res.meta
+    first = _first_meta(children)
+    if first is not None:
+        if not hasattr(meta, "line"):
+            meta.line = getattr(first, "container_line", first.line)
+            meta.column = getattr(first, "container_column", first.column)
+            meta.start_pos = getattr(first, "container_start_pos", first.start_pos)
+            meta.empty = False
+        meta.container_line = getattr(first, "container_line", first.line)
+        meta.container_column = getattr(first, "container_column", first.column)
+        meta.container_start_pos = getattr(first, "container_start_pos", first.start_pos)
+    last = _first_meta(reversed(children))
+    if last is not None:
+        if not hasattr(meta, "end_line"):
+            meta.end_line = getattr(last, "container_end_line", last.end_line)
+            meta.end_column = getattr(last, "container_end_column", last.end_column)
+            meta.end_pos = getattr(last, "container_end_pos", last.end_pos)
+            meta.empty = False
+        meta.container_end_line = getattr(last, "container_end_line", last.end_line)
+        meta.container_end_column = getattr(last, "container_end_column", last.end_column)
+        meta.container_end_pos = getattr(last, "container_end_pos", last.end_pos)
     return res
 
 
@@ -124,6 +124,13 @@ def _feed(state: _State, token: Token, is_end: bool, build: bool):
             return None
         rule = rules[~action]                                     # reduce
         size = rule[1]
+        if size == 1 and rule[3] and rule[4] is None and build:
+            # a ?rule of one symbol: its node is the child itself (_build), as it stands
+            del stack[-1]
+            stack.append(states[stack[-1]][rule[0]])
+            if is_end and stack[-1] == state.end_state:
+                return values[-1]
+            continue
         if size:
             children = values[-size:]
             del stack[-size:]

@@ -133,16 +133,57 @@ def _may_start(program, c: str) -> bool:
     certainly cannot: its first node is a literal or a class that c is not in)."""
     if isinstance(program, str):
         return program.startswith(c)
-    if program[0] == "re" or not program:
+    if not program or program[0] == "re":
         return True
     node = program[0]
     if node[0] == LIT:
-        return node[1].startswith(c) or not node[1]
+        return node[1].startswith(c) or (not node[1] and _may_start(program[1:], c))
     if node[0] == SET:
         return _in(node, c)
     if node[0] == ALT:
-        return any(_may_start(branch, c) for branch in node[1])
+        return any(_may_start(tuple(branch) + tuple(program[1:]), c) for branch in node[1])
+    if node[0] == REP:        # its body first; what follows too where it may repeat 0 times
+        return _may_start(tuple(node[3]) + tuple(program[1:]), c) or \
+            (node[1] == 0 and _may_start(program[1:], c))
     return True
+
+
+WARM = 200      # a terminal's program tried this often in a process: compiled with `re`
+
+
+class _Warm:
+    """How a terminal is matched in this process: by its program until it has been tried
+    WARM times, then by its regular expression compiled (one `re` call instead of a walk of
+    the program: a cold `matcalc derive` compiles nothing, a server or a loop of
+    derivations lexes at `re`'s speed; both give `re.match`'s end)."""
+    __slots__ = ("name", "program", "uses", "rx")
+
+    def __init__(self, name, program):
+        self.name, self.program, self.uses, self.rx = name, program, 0, None
+
+    def end(self, text: str, pos: int) -> int:
+        rx = self.rx
+        if rx is None:
+            self.uses += 1
+            if self.uses < WARM or self.name not in _T.REGEXPS:
+                return match_terminal(self.program, text, pos)
+            import re
+            rx = self.rx = re.compile(_T.REGEXPS[self.name])
+        m = rx.match(text, pos)
+        return m.end() if m else -1
+
+
+_MATCHERS: dict = {}        # terminal name -> its _Warm (one per terminal, for every lexer)
+
+
+def _matcher(name, program):
+    """(a literal's text, None) or (None, the terminal's _Warm)."""
+    if isinstance(program, str):
+        return program, None
+    w = _MATCHERS.get(name)
+    if w is None:
+        w = _MATCHERS[name] = _Warm(name, program)
+    return None, w
 
 
 class Lexer:
@@ -164,9 +205,15 @@ class Lexer:
             c = text[start]
             candidates = starting.get(c)
             if candidates is None:
-                candidates = starting[c] = [t for t in self.terminals if _may_start(t[2], c)]
-            for name, newline, program in candidates:
-                end = match_terminal(program, text, start)
+                candidates = starting[c] = [(t[0], t[1]) + _matcher(t[0], t[2])
+                                            for t in self.terminals if _may_start(t[2], c)]
+            for name, newline, literal, warm in candidates:
+                if literal is not None:
+                    if text.startswith(literal, start):
+                        end = start + len(literal)
+                        break
+                    continue
+                end = warm.end(text, start)
                 if end >= 0:
                     break
             else:

@@ -87,6 +87,9 @@ def parse_program(text: str, *, pattern: bool = False, dialect: str | None = Non
                    tuple(defs.unused))
 
 
+_PER_DIALECT: dict = {}     # dialect -> (its functions, the names they reserve, its mulops)
+
+
 class _Builder:
     """Parse tree -> Expr (shape None).  Depth is bounded, so plain recursion is safe."""
 
@@ -95,17 +98,20 @@ class _Builder:
         self.pattern = pattern
         self.dialect = dialect
         self.functions = functions(dialect)
-        self.mulops = {**MULOPS, **DIALECT_MULOPS.get(dialect, {})}
-        reserved = {n: "a function" for n in self.functions}
-        reserved.update({"I": "the identity", "T": "the transpose (x^T)"})
-        self.defs = Definitions(text, reserved)
+        got = _PER_DIALECT.get(dialect)
+        if got is None or got[0] is not self.functions:
+            reserved = {n: "a function" for n in self.functions}
+            reserved.update({"I": "the identity", "T": "the transpose (x^T)"})
+            got = _PER_DIALECT[dialect] = (self.functions, reserved,
+                                           {**MULOPS, **DIALECT_MULOPS.get(dialect, {})})
+        self.mulops = got[2]
+        self.defs = Definitions(text, got[1])
 
     def err(self, message, span, hint=None, label="syntax"):
         return ParseError(message, text=self.text, span=span, hint=hint, label=label)
 
     def build(self, tree) -> Expr:
-        from .lalr import Token
-        if isinstance(tree, Token):
+        if isinstance(tree, str):                       # a Token
             return self.token(tree)
         meth = getattr(self, "t_" + tree.data)
         return meth(tree, _span(tree))

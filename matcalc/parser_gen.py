@@ -184,6 +184,8 @@ def _tables():
                           None if plain else tuple(include)))
     return {
         "TERMINALS": tuple(_terminal(t) for t in terminals),
+        "REGEXPS": {t.name: t.pattern.to_regexp() for t in terminals
+                    if not (t.pattern.type == "str" and not t.pattern.flags)},
         "IGNORE": tuple(sorted(parser.ignore_tokens)),
         "STATES": tuple(states),
         "START": {s: number[table.start_states[s]] for s in sorted(STARTS)},
@@ -206,6 +208,9 @@ def generate() -> str:
     lines.append("TERMINALS = (")
     lines += [f"    {t!r}," for t in tables["TERMINALS"]]
     lines.append(")")
+    lines.append("# each terminal matched by a program: its regular expression (a warm lexer compiles")
+    lines.append("# the ones it meets often: matcalc/lalr_lexer.py)")
+    lines.append(f"REGEXPS = {tables['REGEXPS']!r}")
     lines.append(f"IGNORE = {tables['IGNORE']!r}")
     lines.append("# per state: symbol -> the next state (shift, goto) or ~rule (reduce)")
     lines.append("STATES = (")

@@ -299,6 +299,28 @@ def test_the_parser_gives_lark_s_trees():
             assert _plain(_parser().parse(text, start=start)) == want, (text, start)
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["programs", "compiled"])
+def test_a_warm_lexer_lexes_as_a_cold_one(monkeypatch, warm):
+    """A terminal tried WARM times in a process is matched by its compiled regular expression
+    (matcalc/lalr_lexer.py): the same trees as Lark's either way."""
+    from matcalc import lalr_lexer
+    from matcalc.parser import _parser
+    from matcalc.statements import grammar_text
+    _, ref = _lark_reference()
+    monkeypatch.setattr(lalr_lexer, "WARM", 0 if warm else 10 ** 9)
+    monkeypatch.setattr(lalr_lexer, "_MATCHERS", {})
+    monkeypatch.setattr(_parser(), "_lexers", {})
+    texts = [c[0] for c in CASES] + list(_bad_texts(200, seed=11))
+    for text in map(grammar_text, texts):
+        try:
+            want = _plain(ref.parse(text, start="start"))
+        except Exception:
+            continue
+        assert _plain(_parser().parse(text, start="start")) == want, text
+    used = [w for w in lalr_lexer._MATCHERS.values() if w.uses or w.rx is not None]
+    assert used and all((w.rx is not None) == warm for w in used)
+
+
 def test_the_parser_gives_lark_s_errors():
     """Bad input fails alike: the same exception, position, token, expected terminals, parser
     stack depth, accepted terminals, example label — hence the same ParseError."""

@@ -87,9 +87,16 @@ EWISE = ewise_ops()
 def functions(dialect: str = "matcalc") -> dict:
     """What a user may call in `dialect`: the common functions, and that dialect's own
     records (matrixcalculus.org's norm1, vector(c), …) in front of them."""
-    own = {n: r for r in REGISTRY.values() if r.dialect and r.dialect == dialect
-           for n in r.names}
-    return {**FUNCTIONS, **own} if own else FUNCTIONS
+    key = (dialect, len(REGISTRY))          # records are only ever added
+    got = _FUNCTIONS_OF.get(key)
+    if got is None:
+        own = {n: r for r in REGISTRY.values() if r.dialect and r.dialect == dialect
+               for n in r.names}
+        got = _FUNCTIONS_OF[key] = {**FUNCTIONS, **own} if own else FUNCTIONS
+    return got
+
+
+_FUNCTIONS_OF: dict = {}
 
 __all__ = ["Op", "REGISTRY", "FUNCTIONS", "CONSTANTS", "EWISE", "op", "kind", "register",
            "ewise_ops", "functions", "_records"]
