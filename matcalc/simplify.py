@@ -84,14 +84,9 @@ def simplify(e: Expr, record: list | None = None, rulebook=None,
     # key no tree equals)
     associated = memo.setdefault(_ASSOCIATED, {})
     memo = {}
-    normal: list = [None]     # the last pass's result when every node of it is normal
 
     def one_pass(t: Expr) -> Expr:
         a = left_associate(t, associated)
-        if a is t and normal[0] is t:
-            # every node of t was left as it is by the step, and the chains lean left: the
-            # pass would rebuild t itself (a fixed point, found without walking it again)
-            return t
         if a != t and record is not None:
             record.append(("simp.algebra", t, a))    # associativity: so the steps can replay it
         t = a
@@ -100,7 +95,6 @@ def simplify(e: Expr, record: list | None = None, rulebook=None,
         out = innermost(t, step, memo, cut)
         if cut:
             memo.clear()
-        normal[0] = None if cut else out
         assert out.shape == t.shape, "simplification changed a shape"
         return out
 
