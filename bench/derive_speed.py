@@ -4,6 +4,12 @@ tensorgrad when installed) on the shared battery, every answer checked numerical
 matcalc's time includes parsing the text (what a user pays); SymPy's and tensorgrad's time is
 the differentiation alone (the expression is built beforehand, untimed; SymPy's cache is
 cleared before every run) — the comparison is tilted toward the peers, never toward matcalc.
+
+The ratios: each engine is first run alone (its answer checked, its time measured), then the
+engines whose answers count are timed in interleaved rounds (matcalc, SymPy, tensorgrad,
+matcalc, …; ≥ 5 rounds, a batch of ~20 ms of each per round), and a problem's ratio is the
+median over rounds of the peer's time ÷ matcalc's in the same round: this VM's speed moves
+±30 % between seconds, which timing each engine in its own stretch put into the ratio.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from contextlib import contextmanager
 
 from bench.battery import (SIZES, Problem, battery, compare, fd_derivative, paper_cases,
                            random_point, ref_names)
-from bench.common import fmt_ratio, fmt_time, measure, ratio, table
+from bench.common import fmt_ratio, fmt_time, measure, table
 
 TIMEOUT = 20.0
 
@@ -180,8 +186,74 @@ STATUS = {"ok": "✓", "ok-transposed": "✓ᵀ", "wrong": "✗ WRONG", "error":
 
 def _cell(r: dict) -> str:
     s = STATUS.get(r.get("status"), r.get("status"))
-    t = r.get("time", {}).get("median")
+    t = r.get("time", {}).get("interleaved_median", r.get("time", {}).get("median"))
     return f"{s} {fmt_time(t)}" if t is not None else s
+
+
+BATCH = 0.02
+
+
+def _interleaved(calls: dict, budget: float, min_rounds: int = 5, max_rounds: int = 30) -> dict:
+    """Per-call times of each engine in rounds that alternate the engines (matcalc, SymPy,
+    tensorgrad, matcalc, …), so that a change of the machine's speed — this VM's moves
+    ±30 % from one second to the next — touches every engine of a round alike.  `calls`:
+    name -> (fn, setup, typical time); each round times a batch of ~BATCH s of each (setup
+    untimed before every call).  {name: [time per call, one per round]}.  A batch is as
+    long as the engines' own runs' stretches are short (~20 ms: matcalc's calls then run warm
+    after their first, as when it is timed alone, and as in a user's loop)."""
+    batch = {k: max(1, min(500, int(BATCH / max(t, 1e-6)))) for k, (_f, _s, t) in calls.items()}
+    out: dict = {k: [] for k in calls}
+    start = time.perf_counter()
+    for r in range(max_rounds):
+        for k, (fn, setup, _t) in calls.items():
+            spent = 0.0
+            for _ in range(batch[k]):
+                if setup:
+                    setup()
+                t = time.perf_counter()
+                fn()
+                spent += time.perf_counter() - t
+            out[k].append(spent / batch[k])
+        if r + 1 >= min_rounds and time.perf_counter() - start > budget:
+            break
+    return out
+
+
+def _paired_ratios(r: dict, p: Problem, budget: float, use_tg: bool) -> None:
+    """r['ratio_sympy'] / r['ratio_tensorgrad']: the median over interleaved rounds of the
+    peer's time ÷ matcalc's in the same round (None where either has no right answer)."""
+    import matcalc
+    from sympy.core.cache import clear_cache
+    calls = {}
+    if r["matcalc"]["status"] not in ("ok", "ok-transposed"):
+        r["ratio_sympy"] = r["ratio_tensorgrad"] = None
+        return
+    calls["matcalc"] = (lambda: matcalc.derive(p.text, p.wrt, shapes=p.shapes, order=p.order),
+                        None, r["matcalc"]["time"]["median"])
+    if r["sympy"]["status"] in ("ok", "ok-transposed"):
+        expr, wrt, _syms, _dims = p.sympy()
+
+        def sym():
+            g = expr.diff(wrt)
+            return g.diff(wrt) if p.order == 2 else g
+        calls["sympy"] = (sym, clear_cache, r["sympy"]["time"]["median"])
+    if use_tg and r["tensorgrad"]["status"].startswith("derived"):
+        texpr, x = p.tensorgrad()
+
+        def tg():
+            g = texpr.grad(x)
+            return (g.grad(x) if p.order == 2 else g).full_simplify()
+        calls["tensorgrad"] = (tg, None, r["tensorgrad"]["time"]["median"])
+    times = _interleaved(calls, budget) if len(calls) > 1 else {}
+    for peer in ("sympy", "tensorgrad"):
+        if peer in times:
+            r[peer]["time"]["interleaved_median"] = statistics.median(times[peer])
+            r["matcalc"]["time"]["interleaved_median"] = statistics.median(times["matcalc"])
+            r[f"ratio_{peer}"] = statistics.median(
+                a / b for a, b in zip(times[peer], times["matcalc"]))
+        else:
+            r[f"ratio_{peer}"] = None
+        r[f"rounds_{peer}"] = len(times.get(peer, ()))
 
 
 def run(mode: str = "full", log=print) -> dict:
@@ -199,15 +271,9 @@ def run(mode: str = "full", log=print) -> dict:
              "matcalc": run_matcalc(p, budget), "sympy": run_sympy(p, budget)}
         if use_tg:
             r["tensorgrad"] = run_tensorgrad(p, budget)
-        r["ratio_sympy"] = ratio(r["sympy"].get("time", {}).get("median"),
-                                 r["matcalc"].get("time", {}).get("median")) \
-            if r["sympy"]["status"] in ("ok", "ok-transposed") and \
-            r["matcalc"]["status"] in ("ok", "ok-transposed") else None
-        if use_tg:
-            r["ratio_tensorgrad"] = ratio(r["tensorgrad"].get("time", {}).get("median"),
-                                          r["matcalc"].get("time", {}).get("median")) \
-                if r["tensorgrad"]["status"].startswith("derived") and \
-                r["matcalc"]["status"].startswith("ok") else None
+        _paired_ratios(r, p, 3 * budget, use_tg)
+        if not use_tg:
+            r.pop("ratio_tensorgrad", None)
         results.append(r)
         row = [p.id, (p.text if p.order == 1 else "∇² " + p.text) + f"  /{p.wrt}",
                _cell(r["matcalc"]), _cell(r["sympy"]), fmt_ratio(r["ratio_sympy"])]

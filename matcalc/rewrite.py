@@ -30,17 +30,17 @@ def bottom_up(e: Expr, children, build, memo: dict | None = None):
     without recursion, once per distinct subtree; `children(node)` says what a node's
     children are (its operands, or e.g. the factors of a whole product chain)."""
     memo = {} if memo is None else memo
-    stack = [(e, False)]
+    stack = [(e, None)]
     while stack:
-        n, ready = stack.pop()
+        n, kids = stack.pop()
         if n in memo:
             continue
-        kids = children(n)
-        if ready:
-            memo[n] = build(n, [memo[a] for a in kids])
+        if kids is None:                    # first visit: its children, then itself again
+            kids = children(n)
+            stack.append((n, kids))
+            stack.extend((a, None) for a in kids if a not in memo)
         else:
-            stack.append((n, True))
-            stack.extend((a, False) for a in kids if a not in memo)
+            memo[n] = build(n, [memo[a] for a in kids])
     return memo[e]
 
 
