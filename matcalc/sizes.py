@@ -185,6 +185,21 @@ def _without_structure(decl):
 def parse_decl(decl, name: str = "?"):
     """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols); 'n,n,sym' and
     'n,n,diag' declare a square matrix (its structure: `decl_structure`)."""
+    if type(decl) is str:           # a text's reading is remembered (the same shapes= again
+        key = (decl, name)          # and again: a loop, a server, the steps)
+        got = _DECLS.get(key)
+        if got is None:
+            if len(_DECLS) > 4096:
+                _DECLS.clear()
+            got = _DECLS[key] = _parse_decl(decl, name)
+        return got
+    return _parse_decl(decl, name)
+
+
+_DECLS: dict = {}
+
+
+def _parse_decl(decl, name: str):
     if decl_structure(decl):
         shape = parse_decl(_without_structure(decl), name)
         if shape[0] != shape[1]:

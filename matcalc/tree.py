@@ -109,18 +109,25 @@ class Expr:
     def walk(self) -> Iterator["Expr"]:
         """Every node once (post-order, shared subtrees visited once), without recursion."""
         seen: set[int] = set()
+        add = seen.add
         stack: list[tuple[Expr, bool]] = [(self, False)]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, done = stack.pop()
+            node, done = pop()
             if done:
                 yield node
                 continue
-            if id(node) in seen:
+            i = id(node)
+            if i in seen:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for a in reversed(node.args):
-                stack.append((a, False))
+            add(i)
+            args = node.args
+            if not args:                # a leaf: no children to wait for
+                yield node
+                continue
+            push((node, True))
+            for a in reversed(args):
+                push((a, False))
 
     def contains(self, other: "Expr") -> bool:
         return any(n == other for n in self.walk())
