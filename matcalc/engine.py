@@ -224,21 +224,26 @@ def _differential_terms(rhs: Expr) -> tuple:
 def memo_any(e: Expr, memo: dict, leaf) -> bool:
     """Whether `leaf` holds anywhere in `e`, visiting only nodes not yet in `memo`.  A
     differential d(·) is a leaf: what it holds is not looked into."""
-    if e in memo:
-        return memo[e]
+    got = memo.get(e)
+    if got is not None:
+        return got
     stack = [(e, False)]
+    pop, push = stack.pop, stack.append
     while stack:
-        n, expanded = stack.pop()
+        n, expanded = pop()
         if n in memo:
             continue
-        if n.op == "d":
+        args = n.args
+        if n.op == "d" or not args:                # a leaf: nothing below to wait for
             memo[n] = leaf(n)
             continue
         if expanded:
-            memo[n] = leaf(n) or any(memo[a] for a in n.args)
+            memo[n] = leaf(n) or any(memo[a] for a in args)
             continue
-        stack.append((n, True))
-        stack.extend((a, False) for a in n.args if a not in memo)
+        push((n, True))
+        for a in args:
+            if a not in memo:
+                push((a, False))
     return memo[e]
 
 

@@ -31,14 +31,17 @@ def bottom_up(e: Expr, children, build, memo: dict | None = None):
     children are (its operands, or e.g. the factors of a whole product chain)."""
     memo = {} if memo is None else memo
     stack = [(e, None)]
+    pop, push = stack.pop, stack.append
     while stack:
-        n, kids = stack.pop()
+        n, kids = pop()
         if n in memo:
             continue
         if kids is None:                    # first visit: its children, then itself again
             kids = children(n)
-            stack.append((n, kids))
-            stack.extend((a, None) for a in kids if a not in memo)
+            push((n, kids))
+            for a in kids:
+                if a not in memo:
+                    push((a, None))
         else:
             memo[n] = build(n, [memo[a] for a in kids])
     return memo[e]
