@@ -202,6 +202,21 @@ def unvec(g: Expr, shape) -> Expr:
     return Expr("unvec", (g,), tuple(shape), tuple(shape))
 
 
+# the template nodes Instantiator builds itself (the rest are operators over their operands)
+_TEMPLATE_OPS = frozenset({"num", "eye_like", "undiff", "reshape_like", "ones_like",
+                           "zeros_like", "count", "ones", "zeros", "eye", "var", "juxt"})
+_CONSTANTS: dict = {}
+
+
+def _is_constant(op: str) -> bool:
+    """A registered constant (π, e): a leaf of a template."""
+    got = _CONSTANTS.get(op)
+    if got is None:
+        rec = REGISTRY.get(op)
+        got = _CONSTANTS[op] = rec is not None and rec.kind == "const"
+    return got
+
+
 class Instantiator:
     """Turns a template (an untyped pattern tree) into a typed tree.
 
@@ -217,6 +232,13 @@ class Instantiator:
         op = t.op
         if op == "pvar":
             return binds[t.value]
+        if op not in _TEMPLATE_OPS and op not in self.calls and not _is_constant(op):
+            args = [self(a, binds) for a in t.args]      # an operator over its operands
+            try:
+                return mk(op, *args, value=t.value)
+            except InternalError as e:
+                raise RuleShapeError(f"a rule template builds an ill-shaped '{op}': "
+                                     f"{e.message}", label="rule-shape") from None
         if op == "num":
             return num(t.value)
         if op in self.calls:

@@ -128,7 +128,7 @@ def innermost(e: Expr, step: Step, memo: dict, cut: list | None = None) -> Expr:
         if pending:
             stack.extend(reversed(pending))       # left to right, as the steps read
             continue
-        args = tuple(memo[a] for a in n.args)
+        args = tuple([memo[a] for a in n.args])
         node = n if args == n.args else n.rebuild(*args)
         if depth.get(n, 0) < MAX_REWRITES_PER_NODE:
             out = step(node)

@@ -43,7 +43,12 @@ def _rule_step(rulebook, record, cache: dict | None = None):
             log.append(("simp.algebra", e, c))
         for rule in rulebook.fitting("simplify", c):
             for binds in matches(rule.compiled, c):
-                if not all(cond.holds(SIMPLIFY_CTX, binds) for cond in rule.where):
+                held = True
+                for cond in rule.where:
+                    if not cond.holds(SIMPLIFY_CTX, binds):
+                        held = False
+                        break
+                if not held:
                     continue
                 try:
                     out = inst(rule.rhs, binds)
