@@ -80,6 +80,12 @@ def _make(cls, frozen: bool):
     setter = object.__setattr__
 
     def __init__(self, *args, **kwargs):
+        if not kwargs and len(args) == len(names):          # every field given in order
+            for name, value in zip(names, args):
+                setter(self, name, value)
+            if post_init:
+                self.__post_init__()
+            return
         if len(args) > len(names):
             raise TypeError(f"{qual}.__init__() takes {len(names) + 1} positional arguments "
                             f"but {len(args) + 1} were given")
