@@ -1,12 +1,14 @@
 """Notations of neighbouring languages met in matcalc text, and literal nonsense, refused
 with a hint that says what to write instead: MATLAB's `.*` `./` `.^` (matrixcalculus.org
 syntax, read by `--dialect matrixcalculus`), NumPy/PyTorch module prefixes (`np.exp(x)` would
-otherwise be the dot product of a vector `np` and `exp(x)`), and a division by a literal
-zero; and the mistakes of a text of statements (an equation, a
+otherwise be the dot product of a vector `np` and `exp(x)`), a division by zero and a number
+with no real value (`log(-1)`); and the mistakes of a text of statements (an equation, a
 missing final expression).
 
 Owns: `matlab_operator_error`, `module_prefix_error`, `statement_error`,
-`division_by_zero_error` — each returns a `ParseError` (or None) for the parser to raise.
+`division_by_zero_error`, `not_real_error` (log(-1), sqrt(1 - 5)), `negative_power_error`
+((-8)^(1/3)) — each returns a `ParseError` (or None) for the parser to raise — and
+`constant_value`, the exact value of what is written with numbers only.
 """
 from __future__ import annotations
 
@@ -90,10 +92,78 @@ def statement_error(e, text: str) -> ParseError | None:
 
 
 def division_by_zero_error(node, text: str) -> ParseError | None:
-    """`x / 0`: a literal zero divisor (its derivative would print as 1 / 0)."""
+    """`x / 0`, `x / (1 - 1)`: a divisor that is the number zero (its derivative would print
+    as 1 / 0)."""
     divisor = node.args[1]
-    if divisor.op == "zeros" or (divisor.op == "num" and divisor.value == 0):
+    if divisor.op == "zeros" or constant_value(divisor) == 0:
         return ParseError("division by zero", text=text, span=divisor.span or node.span,
                           label="division-by-zero",
                           hint="divide by a nonzero number or by a variable")
     return None
+
+
+_REAL = {"positive": (lambda v: v > 0, "positive numbers", "a positive number"),
+         "nonnegative": (lambda v: v >= 0, "numbers ≥ 0", "a number ≥ 0")}
+
+
+def not_real_error(node, record, name: str, text: str) -> ParseError | None:
+    """`log(-1)`, `sqrt(1 - 5)`: a function of a number outside the numbers where its value
+    is real (the record's `real`), which would be printed and exported as it stands."""
+    if not record.real or len(node.args) != 1:
+        return None
+    v = constant_value(node.args[0])
+    holds, where, one = _REAL[record.real]
+    if v is None or holds(v):
+        return None
+    return ParseError(f"{name}({_number(v)}) is not a real number: {name} is real on {where}",
+                      text=text, span=node.args[0].span or node.span, label="not-real",
+                      hint=f"give {name} {one} or an expression of variables")
+
+
+def negative_power_error(node, text: str) -> ParseError | None:
+    """`(-8)^(1/3)`: a negative number to a fractional power has no real value; `0^-1` is a
+    division by zero."""
+    base, power = (constant_value(a) for a in node.args)
+    if base == 0 and power is not None and power < 0:
+        return ParseError("division by zero", text=text, span=node.span,
+                          label="division-by-zero",
+                          hint=f"0^({_number(power)}) is 1 / 0^{_number(-power)}: raise a "
+                               "nonzero number or a variable to a negative power")
+    if base is None or power is None or base >= 0 or power.denominator == 1:
+        return None
+    return ParseError(f"({_number(base)})^({_number(power)}) is not a real number: a negative "
+                      "number to a fractional power", text=text, span=node.span,
+                      label="not-real",
+                      hint=f"for the real root write -({_number(-base)}^({_number(power)}))")
+
+
+def _number(v) -> str:
+    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+def constant_value(e):
+    """The exact value (a Fraction) of what the text writes with numbers only — `1 - 2`,
+    `-4`, `2/3`, `2^3` — or None (a variable, a function, a size, a power too large)."""
+    op = e.op
+    if op == "num":
+        return e.value
+    if op == "neg" and len(e.args) == 1:
+        v = constant_value(e.args[0])
+        return None if v is None else -v
+    if op not in ("add", "sub", "mul", "div", "pow") or len(e.args) != 2:
+        return None
+    a = constant_value(e.args[0])
+    b = constant_value(e.args[1]) if a is not None else None
+    if b is None:
+        return None
+    if op == "add":
+        return a + b
+    if op == "sub":
+        return a - b
+    if op == "mul":
+        return a * b
+    if op == "div":
+        return a / b if b != 0 else None
+    if b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 0):
+        return None
+    return a ** int(b)

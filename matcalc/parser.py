@@ -28,7 +28,8 @@ from .errors import ParseError
 from .ops import CONSTANTS, functions
 from .parse_errors import (MAX_DEPTH, MAX_LENGTH, char_hint, check_depth, check_text,  # noqa: F401
                            number, token_error)
-from .parse_hints import (division_by_zero_error, matlab_operator_error,
+from .parse_hints import (division_by_zero_error, matlab_operator_error, negative_power_error,
+                          not_real_error,
                           module_prefix_error, statement_error)
 from .statements import Definitions, Program, grammar_text  # noqa: F401
 from .tree import Expr
@@ -205,7 +206,11 @@ class _Builder:
         tok = t.children[1]
         if str(tok) == ".^" and self.dialect == DEFAULT:
             raise matlab_operator_error(".^", self.text, (tok.start_pos, tok.end_pos))
-        return self._binary("pow", t, span)
+        node = self._binary("pow", t, span)
+        err = None if self.pattern else negative_power_error(node, self.text)
+        if err is not None:
+            raise err
+        return node
 
     def t_neg(self, t, span):
         return Expr("neg", (self.build(t.children[1]),), None, None, span)
@@ -261,7 +266,12 @@ class _Builder:
                 raise self.err(e.message, e.span or span, hint=e.hint, label=e.label) from None
             args = [Expr("num", (), None, Fraction(a), nspan) if isinstance(a, int) else a
                     for a in args]
-        return Expr(op, tuple(args), None, None, span)
+        node = Expr(op, tuple(args), None, None, span)
+        if not self.pattern and name in self.functions:
+            err = not_real_error(node, self.functions[name], name, self.text)
+            if err is not None:
+                raise err
+        return node
 
     def t_literal(self, t, span):
         rows = [[self.build(x) for x in row.children if not _is_comma(x)]

@@ -104,6 +104,14 @@ CASES = [
     ("exp(x, axis=0)", None, ParseError, "keyword-argument", ["no keyword"]),
     ("softmax(X)", {"X": "m,n"}, ShapeError, "not-vector", ["axis=1"]),
     ("x / 0", None, ParseError, "division-by-zero", ["zero"]),
+    # a number with no real value, written with numbers only: refused where it stands (it
+    # would be printed and exported as it is: ∂/∂x log(-1) x = log(-1))
+    ("x / (1 - 1)", None, ParseError, "division-by-zero", ["zero"]),
+    ("0^-1 * x", None, ParseError, "division-by-zero", ["negative power"]),
+    ("log(-1) * x", None, ParseError, "not-real", ["log(-1)", "positive"]),
+    ("ln(0) + x", None, ParseError, "not-real", ["ln(0)", "positive"]),
+    ("sqrt(1 - 5) * x", None, ParseError, "not-real", ["sqrt(-4)", "≥ 0"]),
+    ("(-8)^(1/3) * x", None, ParseError, "not-real", ["fractional power", "-(8^(1/3))"]),
     ("1e", None, ParseError, "bad-number", ["1e3"]),
     *[(text, None, ParseError, label, []) for text, label in DEEP],
     # one statement over the limit in a text of several: said, and where it starts
@@ -226,3 +234,12 @@ def test_bad_command_line(argv, words):
     assert code == 2, (out, err)
     assert words in err
     assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("text, derivative", [
+    ("log(2) * x", "log(2)"), ("sqrt(0) + x", "1"), ("x / (2 - 1)", "1"),
+    ("(-8)^2 * x", "64"), ("2^-1 * x", "0.5"), ("sqrt(-x) + sqrt(4)", "-0.5 / sqrt(-x)")])
+def test_numbers_with_a_real_value_are_read(text, derivative):
+    """Only a number outside the function's real domain is refused: the same functions of
+    numbers inside it, and of variables anywhere, are read and derived."""
+    assert str(matcalc.derive(text, "x").result) == derivative

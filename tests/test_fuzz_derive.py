@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matcalc
-from matcalc.errors import CheckError, UnsupportedError
+from matcalc.errors import CheckError, ParseError, UnsupportedError
 from tests.strategies import SHAPES, expr
 
 CI_EXAMPLES = int(os.environ.get("MATCALC_FUZZ_EXAMPLES", "300"))
@@ -23,7 +23,7 @@ HEAVY = re.compile(r"inv|det|softmax|logsumexp|trace|tr\(")
 # shapes of expression we fuzz, and variables: what matcalc promises to derive (docs/design.md §6)
 EXPR_SHAPES = [(1, 1)] * 4 + [("n", 1), ("m", 1)]
 
-COUNTS = {"derived": 0, "proved": 0, "unsupported": 0, "no domain": 0}
+COUNTS = {"derived": 0, "proved": 0, "unsupported": 0, "no domain": 0, "not real": 0}
 
 
 @st.composite
@@ -40,6 +40,12 @@ def problems(draw):
 def _run(text, wrt, exact_limit=60):
     try:
         d = matcalc.derive(text, wrt, shapes=SHAPES)
+    except ParseError as e:
+        # a number with no real value (log(0), sqrt(-1), (-8)^(1/3), x / (1 - 1)) is refused
+        # where it is written
+        assert e.label in ("not-real", "division-by-zero"), (text, wrt, str(e))
+        COUNTS["not real"] += 1
+        return
     except UnsupportedError as e:
         # only a vector (or matrix) by a matrix-shaped intermediate may be out of reach
         assert e.label in ("tensor-derivative", "no-rule"), (text, wrt, str(e))
@@ -110,7 +116,8 @@ REGRESSIONS = [
     # logdet of a badly conditioned matrix: differences through its inverse cannot be trusted
     ("logdet(sin(-(exp(S)^(3))))", "S"),
     # log(-1) = iπ: SymPy's Heaviside refused it while the exact method expanded the input
-    # (an internal error, exit 70); now that method says the input is not real-valued
+    # (an internal error, exit 70); then that method said the input is not real-valued; now
+    # the text is refused where log(-1) is written (label not-real)
     ("step(log(-(1)))", "A"),
 ]
 

@@ -31,7 +31,12 @@ def _norm(shape):
 
 def check_roundtrip(case):
     text, shape = case
-    e = matcalc.parse(text, SHAPES)
+    try:
+        e = matcalc.parse(text, SHAPES)
+    except matcalc.ParseError as err:
+        # a number with no real value the generator wrote (log(0), x / (1 - 1)): refused
+        assert err.label in ("not-real", "division-by-zero"), (text, str(err))
+        return
     assert e.shape == _norm(shape), (text, e.shape)
     printed = str(e)
     again = matcalc.parse(printed, SHAPES)

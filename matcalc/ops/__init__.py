@@ -30,6 +30,8 @@ class Op:
     shape: str = "same"                # shape rule: matcalc.shapes.SHAPE_RULES
     commutative: bool = False          # rules match its operands in either order
     domain: str = ""                   # "positive" | "invertible" | "" (the sampler obeys it)
+    real: str = ""                     # where a number has a real value under it: "positive"
+    #                                    (log), "nonnegative" (sqrt), "" (every number)
     kink: str = ""                     # "arg" | "diff" | "divisor": what must stay away from 0
     numpy: Callable | None = None      # (np, *dense 2-D arrays) -> 2-D array
     sympy: Callable | None = None      # ewise/binary: (sp, *scalars); else (sp, *Matrices)

@@ -24,9 +24,9 @@ def _erf_np(np, z):
 
 
 def _fn(name, *, names=None, np=None, sp=None, latex=None, mathml=None, numpy=None,
-        pytorch=None, jax=None, helpers=None, domain="", kink="", doc=""):
+        pytorch=None, jax=None, helpers=None, domain="", real="", kink="", doc=""):
     names = names or (name,)
-    return Op(name, "ewise", 1, names=names, shape="same", domain=domain, kink=kink,
+    return Op(name, "ewise", 1, names=names, shape="same", domain=domain, real=real, kink=kink,
               numpy=np, sympy=sp, latex=latex, mathml=mathml,
               code={"numpy": numpy or f"np.{name}", "pytorch": pytorch or f"torch.{name}",
                     "jax": jax or f"jnp.{name}", "helpers": helpers or {}}, doc=doc)
@@ -70,7 +70,8 @@ register(
     _fn("exp", np=lambda np, z: np.exp(z), sp=lambda sp, z: sp.exp(z), latex=r"\exp",
         doc="exponential, element-wise"),
     _fn("log", names=("log", "ln"), np=lambda np, z: np.log(z), sp=lambda sp, z: sp.log(z),
-        latex=r"\log", domain="positive", kink="arg", doc="natural logarithm (ln)"),
+        latex=r"\log", domain="positive", real="positive", kink="arg",
+        doc="natural logarithm (ln)"),
     _fn("sin", np=lambda np, z: np.sin(z), sp=lambda sp, z: sp.sin(z), latex=r"\sin",
         doc="sine"),
     _fn("cos", np=lambda np, z: np.cos(z), sp=lambda sp, z: sp.cos(z), latex=r"\cos",
@@ -90,7 +91,7 @@ register(
         pytorch="torch.nn.functional.softplus", jax="jax.nn.softplus",
         doc="log(1 + exp(z))"),
     _fn("sqrt", np=lambda np, z: np.sqrt(z), sp=lambda sp, z: sp.sqrt(z),
-        domain="positive", kink="arg", doc="square root"),
+        domain="positive", real="nonnegative", kink="arg", doc="square root"),
     _fn("abs", np=lambda np, z: np.abs(z), sp=lambda sp, z: sp.Abs(z), kink="arg",
         doc="absolute value"),
     # step as a comparison cast to the operand's dtype, in one helper per backend:
