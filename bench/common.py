@@ -51,6 +51,52 @@ def measure(fn, *, min_repeats: int = 3, max_repeats: int = 50, budget: float = 
     return {"median": statistics.median(times), "min": min(times), "repeats": len(times)}
 
 
+def interleaved(calls: dict, *, batch: float, budget: float, max_rounds: int,
+                min_rounds: int = 5, typical: dict | None = None,
+                setups: dict | None = None) -> dict:
+    """Per-call wall times in rounds that alternate the calls (a, b, c, a, …), so that a change
+    of the machine's speed between rounds (this shared VM's moves ±30 % within seconds)
+    touches every call of a round alike.  Each round times a batch of ~`batch` s of each call
+    (`setups[name]()` untimed before each of its calls); at least `min_rounds`, then until
+    `budget` s or `max_rounds`.  `typical[name]`: a call's time, else timed after a warm-up
+    call.  {name: [time per call, one per round]}; compare with `paired_ratio`."""
+    setups = setups or {}
+    if typical is None:
+        typical = {}
+        for k, c in calls.items():
+            c()
+            t = time.perf_counter()
+            c()
+            typical[k] = time.perf_counter() - t
+    n = {k: max(1, min(500, int(batch / max(typical[k], 1e-7)))) for k in calls}
+    out: dict = {k: [] for k in calls}
+    start = time.perf_counter()
+    for r in range(max_rounds):
+        for k, fn in calls.items():
+            setup = setups.get(k)
+            if setup is None:
+                t = time.perf_counter()
+                for _ in range(n[k]):
+                    fn()
+                spent = time.perf_counter() - t
+            else:
+                spent = 0.0
+                for _ in range(n[k]):
+                    setup()
+                    t = time.perf_counter()
+                    fn()
+                    spent += time.perf_counter() - t
+            out[k].append(spent / n[k])
+        if r + 1 >= min_rounds and time.perf_counter() - start > budget:
+            break
+    return out
+
+
+def paired_ratio(a: list, b: list) -> float:
+    """The median over rounds of a / b within the same round (`interleaved`'s times)."""
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
 def ratio(a, b):
     """a / b, or None when either is missing."""
     if a is None or b is None or b == 0:

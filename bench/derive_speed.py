@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import signal
 import statistics
-import time
 from contextlib import contextmanager
 
 from bench.battery import (SIZES, Problem, battery, compare, fd_derivative, paper_cases,
                            random_point, ref_names)
-from bench.common import fmt_ratio, fmt_time, measure, table
+from bench.common import fmt_ratio, fmt_time, interleaved, measure, paired_ratio, table
 
 TIMEOUT = 20.0
 
@@ -190,33 +189,8 @@ def _cell(r: dict) -> str:
     return f"{s} {fmt_time(t)}" if t is not None else s
 
 
-BATCH = 0.02
-
-
-def _interleaved(calls: dict, budget: float, min_rounds: int = 5, max_rounds: int = 30) -> dict:
-    """Per-call times of each engine in rounds that alternate the engines (matcalc, SymPy,
-    tensorgrad, matcalc, …), so that a change of the machine's speed — this VM's moves
-    ±30 % from one second to the next — touches every engine of a round alike.  `calls`:
-    name -> (fn, setup, typical time); each round times a batch of ~BATCH s of each (setup
-    untimed before every call).  {name: [time per call, one per round]}.  A batch is as
-    long as the engines' own runs' stretches are short (~20 ms: matcalc's calls then run warm
-    after their first, as when it is timed alone, and as in a user's loop)."""
-    batch = {k: max(1, min(500, int(BATCH / max(t, 1e-6)))) for k, (_f, _s, t) in calls.items()}
-    out: dict = {k: [] for k in calls}
-    start = time.perf_counter()
-    for r in range(max_rounds):
-        for k, (fn, setup, _t) in calls.items():
-            spent = 0.0
-            for _ in range(batch[k]):
-                if setup:
-                    setup()
-                t = time.perf_counter()
-                fn()
-                spent += time.perf_counter() - t
-            out[k].append(spent / batch[k])
-        if r + 1 >= min_rounds and time.perf_counter() - start > budget:
-            break
-    return out
+BATCH = 0.02     # ~20 ms of each engine a round: matcalc's calls run warm after the first, as
+#                  when it is timed alone and in a user's loop (2 ms put them cold after SymPy)
 
 
 def _paired_ratios(r: dict, p: Problem, budget: float, use_tg: bool) -> None:
@@ -229,7 +203,7 @@ def _paired_ratios(r: dict, p: Problem, budget: float, use_tg: bool) -> None:
         r["ratio_sympy"] = r["ratio_tensorgrad"] = None
         return
     calls["matcalc"] = (lambda: matcalc.derive(p.text, p.wrt, shapes=p.shapes, order=p.order),
-                        None, r["matcalc"]["time"]["median"])
+                        None, r["matcalc"]["time"]["median"])     # (fn, setup, typical time)
     if r["sympy"]["status"] in ("ok", "ok-transposed"):
         expr, wrt, _syms, _dims = p.sympy()
 
@@ -244,13 +218,15 @@ def _paired_ratios(r: dict, p: Problem, budget: float, use_tg: bool) -> None:
             g = texpr.grad(x)
             return (g.grad(x) if p.order == 2 else g).full_simplify()
         calls["tensorgrad"] = (tg, None, r["tensorgrad"]["time"]["median"])
-    times = _interleaved(calls, budget) if len(calls) > 1 else {}
+    times = interleaved({k: c[0] for k, c in calls.items()}, batch=BATCH, budget=budget,
+                        max_rounds=30, typical={k: c[2] for k, c in calls.items()},
+                        setups={k: c[1] for k, c in calls.items() if c[1]}) \
+        if len(calls) > 1 else {}
     for peer in ("sympy", "tensorgrad"):
         if peer in times:
             r[peer]["time"]["interleaved_median"] = statistics.median(times[peer])
             r["matcalc"]["time"]["interleaved_median"] = statistics.median(times["matcalc"])
-            r[f"ratio_{peer}"] = statistics.median(
-                a / b for a, b in zip(times[peer], times["matcalc"]))
+            r[f"ratio_{peer}"] = paired_ratio(times[peer], times["matcalc"])
         else:
             r[f"ratio_{peer}"] = None
         r[f"rounds_{peer}"] = len(times.get(peer, ()))

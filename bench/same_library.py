@@ -31,7 +31,8 @@ from pathlib import Path
 if __package__ in (None, ""):                       # `python bench/same_library.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import available as _available, fmt_ratio, fmt_time, ratio, table
+from bench.common import (available as _available, fmt_ratio, fmt_time, interleaved,
+                          paired_ratio, table)
 
 LOGISTIC = ("sum(log(1 + exp(-y ⊙ (X @ w))))", "w", {"X": "m,n", "w": "n", "y": "m"})
 QUAD = ("x' @ A @ x", "x", {"x": "n", "A": "n,n"})
@@ -102,35 +103,6 @@ def _export(d, backend):
     return ns["f_and_hess" if d.order == 2 else "f_and_grad"], codegen._arguments(d)
 
 
-def _timed(calls, rounds, budget):
-    """Interleaved wall time per call: every call once per round (a batch of calls of
-    ~2 ms each), until `budget` s or `rounds`; {name: [time per call in each round]}."""
-    batch = {}
-    for k, c in calls.items():
-        c()
-        t = time.perf_counter()
-        c()
-        batch[k] = max(1, min(200, int(2e-3 / max(time.perf_counter() - t, 1e-7))))
-    samples = {k: [] for k in calls}
-    start = time.perf_counter()
-    for r in range(rounds):
-        for k, c in calls.items():
-            n = batch[k]
-            t = time.perf_counter()
-            for _ in range(n):
-                c()
-            samples[k].append((time.perf_counter() - t) / n)
-        if r >= 4 and time.perf_counter() - start > budget:
-            break
-    return samples
-
-
-def _paired(a, b):
-    """The median over rounds of a/b in the same round: a drift of the machine's speed
-    between rounds moves both alike."""
-    return statistics.median(x / y for x, y in zip(a, b))
-
-
 def run(mode: str = "full", log=print) -> dict:
     """The section; torch's intra-op threads set to one meanwhile (as in §6)."""
     if not _available("torch"):
@@ -192,12 +164,13 @@ def _run(mode, log) -> dict:
                     got = np.asarray(sync(fn(*pos))[1]).reshape(want.shape)
                     err = float(np.abs(got - want).max()) / max(1.0, float(np.abs(want).max()))
                     rec["errors"][lib] = err
-                    t = _timed({"export": lambda: sync(fn(*pos)),
-                                "hand": lambda: sync(hand(**arrs)),
-                                "hand again": lambda: sync(hand(**arrs))}, rounds, budget)
+                    t = interleaved({"export": lambda: sync(fn(*pos)),
+                                     "hand": lambda: sync(hand(**arrs)),
+                                     "hand again": lambda: sync(hand(**arrs))},
+                                    batch=2e-3, budget=budget, max_rounds=rounds)
                     rec["times"][lib] = {k: statistics.median(v) for k, v in t.items()}
-                    rec["ratios"][lib] = _paired(t["export"], t["hand"])
-                    rec.setdefault("control", {})[lib] = _paired(t["hand again"], t["hand"])
+                    rec["ratios"][lib] = paired_ratio(t["export"], t["hand"])
+                    rec.setdefault("control", {})[lib] = paired_ratio(t["hand again"], t["hand"])
                 except Exception as e:  # noqa: BLE001 — reported, not timed
                     rec["errors"][lib] = f"error: {type(e).__name__}: {str(e)[:120]}"
             results.append(rec)

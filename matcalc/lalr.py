@@ -71,28 +71,25 @@ def _build(rule, children):
         # set them to the same values again)
         return kept[0]
     res = Tree(name, kept)
-    meta = res.meta
     first = _first_meta(children)
     if first is not None:
-        if not hasattr(meta, "line"):
-            meta.line = getattr(first, "container_line", first.line)
-            meta.column = getattr(first, "container_column", first.column)
-            meta.start_pos = getattr(first, "container_start_pos", first.start_pos)
-            meta.empty = False
-        meta.container_line = getattr(first, "container_line", first.line)
-        meta.container_column = getattr(first, "container_column", first.column)
-        meta.container_start_pos = getattr(first, "container_start_pos", first.start_pos)
+        _positions(res.meta, first, ("line", "column", "start_pos"))
     last = _first_meta(reversed(children))
     if last is not None:
-        if not hasattr(meta, "end_line"):
-            meta.end_line = getattr(last, "container_end_line", last.end_line)
-            meta.end_column = getattr(last, "container_end_column", last.end_column)
-            meta.end_pos = getattr(last, "container_end_pos", last.end_pos)
-            meta.empty = False
-        meta.container_end_line = getattr(last, "container_end_line", last.end_line)
-        meta.container_end_column = getattr(last, "container_end_column", last.end_column)
-        meta.container_end_pos = getattr(last, "container_end_pos", last.end_pos)
+        _positions(res.meta, last, ("end_line", "end_column", "end_pos"))
     return res
+
+
+def _positions(meta, src, keys):
+    """Lark's PropagatePositions at one end: `meta`'s own positions (`keys`, when it has
+    none yet) and its container's, from `src`'s container positions, else its own."""
+    values = [getattr(src, "container_" + k, getattr(src, k)) for k in keys]
+    if not hasattr(meta, keys[0]):
+        for k, v in zip(keys, values):
+            setattr(meta, k, v)
+        meta.empty = False
+    for k, v in zip(keys, values):
+        setattr(meta, "container_" + k, v)
 
 
 def _first_meta(children):

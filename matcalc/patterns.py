@@ -268,13 +268,6 @@ class Instantiator:
                     return num(1)
                 return eye(a.shape[1] if a.shape[0] == 1 else a.shape[0])
             return count_expr(a.shape)
-        if op in REGISTRY and REGISTRY[op].kind == "const":
+        if _is_constant(op):
             return Expr(op, (), SCALAR)
-        if op in ("ones", "zeros", "eye", "var", "juxt"):
-            raise UnsupportedError(f"template node '{op}' has no shape (use ones(?u) etc.)")
-        args = [self(a, binds) for a in t.args]
-        try:
-            return mk(op, *args, value=t.value)
-        except InternalError as e:
-            raise RuleShapeError(f"a rule template builds an ill-shaped '{op}': {e.message}",
-                                 label="rule-shape") from None
+        raise UnsupportedError(f"template node '{op}' has no shape (use ones(?u) etc.)")

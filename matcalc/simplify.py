@@ -18,7 +18,7 @@ from __future__ import annotations
 from .errors import ShapeError
 from .normal_form import canon
 from .sums import untransposed
-from .patterns import SIMPLIFY_CTX, Instantiator, RuleShapeError, count_expr, match
+from .patterns import SIMPLIFY_CTX, Instantiator, RuleShapeError, count_expr, matches
 from .rewrite import bottom_up, fixpoint, innermost, postwalk
 from .rulebook import load
 from .shaperules import mk
@@ -41,33 +41,18 @@ def _rule_step(rulebook, record, cache: dict | None = None):
         c = canon(e)
         if c != e:
             log.append(("simp.algebra", e, c))
-        args, op, n = c.args, c.op, len(c.args)
         for rule in rulebook.fitting("simplify", c):
-            for p, sig in rule.compiled:           # `matches`, without a generator a rule
-                if p.op != op or len(sig) != n:
+            for binds in matches(rule.compiled, c):
+                if not all(cond.holds(SIMPLIFY_CTX, binds) for cond in rule.where):
                     continue
-                for want, a in zip(sig, args):
-                    if want is not None and want != a.op:
-                        break
-                else:
-                    binds = match(p, c, {})
-                    if binds is None:
-                        continue
-                    held = True
-                    for cond in rule.where:
-                        if not cond.holds(SIMPLIFY_CTX, binds):
-                            held = False
-                            break
-                    if not held:
-                        continue
-                    try:
-                        out = inst(rule.rhs, binds)
-                    except (ShapeError, RuleShapeError):
-                        continue        # e.g. a mixed product whose factors do not conform
-                    if out.shape != c.shape:
-                        continue        # a rewrite never changes a shape
-                    log.append((rule.id, c, out))
-                    return out
+                try:
+                    out = inst(rule.rhs, binds)
+                except (ShapeError, RuleShapeError):
+                    continue            # e.g. a mixed product whose factors do not conform
+                if out.shape != c.shape:
+                    continue            # a rewrite never changes a shape
+                log.append((rule.id, c, out))
+                return out
         return c if c != e else None
 
     def step(e: Expr):

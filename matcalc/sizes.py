@@ -21,6 +21,7 @@ matcalc but `errors` and the tree's SCALAR.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -185,18 +186,8 @@ def _without_structure(decl):
 def parse_decl(decl, name: str = "?"):
     """'scalar' | 'n' | 'm,n' | '3' | '3,4' | (m, n) -> (rows, cols); 'n,n,sym' and
     'n,n,diag' declare a square matrix (its structure: `decl_structure`)."""
-    if type(decl) is str:           # a text's reading is remembered (the same shapes= again
-        key = (decl, name)          # and again: a loop, a server, the steps)
-        got = _DECLS.get(key)
-        if got is None:
-            if len(_DECLS) > 4096:
-                _DECLS.clear()
-            got = _DECLS[key] = _parse_decl(decl, name)
-        return got
-    return _parse_decl(decl, name)
-
-
-_DECLS: dict = {}
+    # a text's reading is remembered (the same shapes= again and again: a loop, a server)
+    return _parse_decl_text(decl, name) if type(decl) is str else _parse_decl(decl, name)
 
 
 def _parse_decl(decl, name: str):
@@ -243,6 +234,9 @@ def _parse_decl(decl, name: str):
             raise ShapeError(f"cannot read the size {p!r} declared for {name}",
                              label="bad-declaration")
     return tuple(out)
+
+
+_parse_decl_text = functools.lru_cache(maxsize=4096)(_parse_decl)
 
 
 def format_dim(d, grouped: bool = False) -> str:
