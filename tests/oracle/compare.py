@@ -31,6 +31,7 @@ from .truth import Truth, find_truth, truth_at
 
 RTOL, ATOL = 1e-6, 1e-8
 NOT_REFUSALS = (matcalc.InternalError, matcalc.ParseError, matcalc.ShapeError)
+NO_REAL_VALUE = ("not-real", "division-by-zero")     # ParseError labels that are right
 BACKEND_MODULES = {"numpy": "numpy", "pytorch": "torch", "jax": "jax"}
 
 
@@ -125,6 +126,10 @@ def judge(problem: Problem, seed: int, point: dict | None = None,
             d = matcalc.derive(problem.text, problem.wrt_arg, shapes=problem.shapes,
                                order=problem.order, layout=problem.layout, form=problem.form)
     except NOT_REFUSALS as e:
+        if isinstance(e, matcalc.ParseError) and e.label in NO_REAL_VALUE:
+            # the text writes a number with no real value (sqrt(-1), log(0)): the refusal is
+            # the right answer
+            return Outcome("refused", refusal_key(e), problem=problem)
         return Outcome("wrong", failures=[("derive", type(e).__name__, _short(e))],
                        problem=problem)
     except matcalc.MatcalcError as e:
