@@ -38,6 +38,9 @@ def bottom_up(e: Expr, children, build, memo: dict | None = None):
             continue
         if kids is None:                    # first visit: its children, then itself again
             kids = children(n)
+            if not kids:                    # a leaf: nothing to wait for
+                memo[n] = build(n, [])
+                continue
             push((n, kids))
             for a in kids:
                 if a not in memo:
@@ -109,28 +112,34 @@ def innermost(e: Expr, step: Step, memo: dict, cut: list | None = None) -> Expr:
     memo holds a result that is not a normal form: then `cut` (when given) receives the node,
     and the memo must not be reused."""
     stack: list = [e]
+    pop, push = stack.pop, stack.append
     target: dict = {}             # node -> the rewrite of it being normalised
     depth: dict = {}
     while stack:
         n = stack[-1]
         if n in memo:
-            stack.pop()
+            pop()
             continue
-        if n in target:           # its rewrite is normal now (or holds n itself: stop there)
+        if target and n in target:    # its rewrite is normal now (or holds n: stop there)
             out, node = target.pop(n)
             if cut is not None and out not in memo:
                 cut.append(n)
             memo[n] = memo.get(out, node)
             memo.setdefault(node, node)
-            stack.pop()
+            pop()
             continue
-        pending = [a for a in n.args if a not in memo]
-        if pending:
-            stack.extend(reversed(pending))       # left to right, as the steps read
-            continue
-        args = tuple([memo[a] for a in n.args])
-        node = n if args == n.args else n.rebuild(*args)
-        if depth.get(n, 0) < MAX_REWRITES_PER_NODE:
+        args = n.args
+        if args:
+            pending = [a for a in args if a not in memo]
+            if pending:
+                stack.extend(reversed(pending))       # left to right, as the steps read
+                continue
+            new = tuple([memo[a] for a in args])
+            node = n if new == args else n.rebuild(*new)
+        else:
+            node = n
+        k = depth.get(n, 0) if depth else 0
+        if k < MAX_REWRITES_PER_NODE:
             out = step(node)
         else:
             out = None
@@ -138,15 +147,16 @@ def innermost(e: Expr, step: Step, memo: dict, cut: list | None = None) -> Expr:
                 cut.append(n)
         if out is None or out == node:
             memo[n] = node
-            memo[node] = node
-            stack.pop()
+            if node is not n:
+                memo[node] = node
+            pop()
         elif out in memo:
             memo[n] = memo[out]
-            stack.pop()
+            pop()
         else:
             target[n] = (out, node)
-            depth[out] = depth.get(n, 0) + 1
-            stack.append(out)
+            depth[out] = k + 1
+            push(out)
     return memo[e]
 
 
