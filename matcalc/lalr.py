@@ -70,33 +70,41 @@ def _build(rule, children):
         # the child itself: its positions are already its own (PropagatePositions would
         # set them to the same values again)
         return kept[0]
-    res = Tree(name, kept)
     first = _first_meta(children)
-    if first is not None:
-        _positions(res.meta, first, ("line", "column", "start_pos"))
+    if first is None:
+        return Tree(name, kept)
+    # PropagatePositions on a new node: its own positions (it has none yet) and its
+    # container's, from the first and the last child that has any (a child node's container
+    # positions, a token's own)
+    meta = Meta()
+    if type(first) is Meta:
+        line, column, start = first.container_line, first.container_column, \
+            first.container_start_pos
+    else:
+        line, column, start = first.line, first.column, first.start_pos
+    meta.line = meta.container_line = line
+    meta.column = meta.container_column = column
+    meta.start_pos = meta.container_start_pos = start
     last = _first_meta(reversed(children))
-    if last is not None:
-        _positions(res.meta, last, ("end_line", "end_column", "end_pos"))
-    return res
-
-
-def _positions(meta, src, keys):
-    """Lark's PropagatePositions at one end: `meta`'s own positions (`keys`, when it has
-    none yet) and its container's, from `src`'s container positions, else its own."""
-    values = [getattr(src, "container_" + k, getattr(src, k)) for k in keys]
-    if not hasattr(meta, keys[0]):
-        for k, v in zip(keys, values):
-            setattr(meta, k, v)
-        meta.empty = False
-    for k, v in zip(keys, values):
-        setattr(meta, "container_" + k, v)
+    if type(last) is Meta:
+        line, column, end = last.container_end_line, last.container_end_column, \
+            last.container_end_pos
+    else:
+        line, column, end = last.end_line, last.end_column, last.end_pos
+    meta.end_line = meta.container_end_line = line
+    meta.end_column = meta.container_end_column = column
+    meta.end_pos = meta.container_end_pos = end
+    meta.empty = False
+    return Tree(name, kept, meta)
 
 
 def _first_meta(children):
+    """The first child with a position: a node's `Meta` (not empty), or a token."""
     for c in children:
-        if isinstance(c, Tree):
-            if not c.meta.empty:
-                return c.meta
+        if type(c) is Tree:
+            m = c._meta
+            if m is not None and not m.empty:
+                return m
         elif isinstance(c, Token):
             return c
     return None

@@ -121,7 +121,10 @@ class Rulebook:
         """The candidates of `kind` at `e` that can match it, in file order: those with a
         pattern whose operands' ops are e's children's (`compile_patterns`); the rest
         `matches` would pass over.  Remembered per (op, children's ops)."""
-        key = (kind, e.op, tuple(a.op for a in e.args))
+        args = e.args
+        n = len(args)
+        key = (kind, e.op, () if not n else (args[0].op,) if n == 1 else
+               (args[0].op, args[1].op) if n == 2 else tuple([a.op for a in args]))
         got = self._fitting.get(key)
         if got is None:
             ops = key[2]

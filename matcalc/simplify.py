@@ -39,7 +39,8 @@ def _rule_step(rulebook, record, cache: dict | None = None):
 
     def search(e: Expr, log: list):
         c = canon(e)
-        if c != e:
+        changed = c is not e and c != e
+        if changed:
             log.append(("simp.algebra", e, c))
         for rule in rulebook.fitting("simplify", c):
             for binds in matches(rule.compiled, c):
@@ -53,7 +54,7 @@ def _rule_step(rulebook, record, cache: dict | None = None):
                     continue            # a rewrite never changes a shape
                 log.append((rule.id, c, out))
                 return out
-        return c if c != e else None
+        return c if changed else None
 
     def step(e: Expr):
         got = cache.get(e)
