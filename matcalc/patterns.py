@@ -2,7 +2,8 @@
 fixed vocabulary of side conditions, and instantiating right-hand sides into typed trees.
 
 Owns: `variants(pattern)` (a pattern with the operands of every commutative operator in
-each order — what the rulebook compiles a rule into), `matches(patterns, e)`, `match`,
+each order — what the rulebook compiles a rule into), `matches(patterns, e)` (each pattern
+matched by a function built for it once),
 `CONDITIONS` (with the rule kinds each may appear in), `Condition`, `Instantiator`,
 `count_expr`.
 Invariant: instantiation builds every node through `shaperules.mk`; a template that would
@@ -58,14 +59,15 @@ def _commutes(op: str) -> bool:
 
 def compile_patterns(patterns) -> list:
     """Each pattern with the ops its operands must have (None: any), so that `matches` can
-    pass over a pattern that cannot match without walking it."""
-    return [(p, tuple(None if a.op == "pvar" else a.op for a in p.args)) for p in patterns]
+    pass over a pattern that cannot match without walking it, and its matcher (`_matcher`)."""
+    return [(p, tuple(None if a.op == "pvar" else a.op for a in p.args), _matcher(p))
+            for p in patterns]
 
 
 def matches(compiled, e: Expr, binds: dict | None = None):
     """The bindings of each compiled pattern (`compile_patterns`) that matches `e`, in order."""
     args, op, n = e.args, e.op, len(e.args)
-    for p, sig in compiled:
+    for p, sig, m in compiled:
         if p.op != op or len(sig) != n:
             continue
         fits = True
@@ -74,31 +76,65 @@ def matches(compiled, e: Expr, binds: dict | None = None):
                 fits = False
                 break
         if fits:
-            got = match(p, e, binds or {})
+            got = m(e, binds or {})
             if got is not None:
                 yield got
 
 
-def match(pattern: Expr, e: Expr, binds: dict) -> dict | None:
-    """Bindings {name: Expr} under which `pattern` equals `e`, extending `binds`, or None."""
-    if pattern.op == "pvar":
-        got = binds.get(pattern.value)
-        if got is None:
-            out = dict(binds)
-            out[pattern.value] = e
-            return out
-        return binds if got == e else None
-    if pattern.op != e.op:
-        return None
-    if pattern.op in ("num", "var"):
-        return binds if pattern.value == e.value else None
-    if len(pattern.args) != len(e.args):
-        return None
-    for p, a in zip(pattern.args, e.args):
-        binds = match(p, a, binds)
-        if binds is None:
+def _matcher(pattern: Expr):
+    """`match` specialised to one pattern: a function (e, binds) -> binds | None, built once
+    per rule from closures over the pattern's nodes (what `match` would read of them at
+    every call)."""
+    op = pattern.op
+    if op == "pvar":
+        name = pattern.value
+
+        def bind(e, binds):
+            got = binds.get(name)
+            if got is None:
+                out = dict(binds)
+                out[name] = e
+                return out
+            return binds if got == e else None
+        return bind
+    if op in ("num", "var"):
+        value = pattern.value
+
+        def leaf(e, binds):
+            return binds if e.op == op and e.value == value else None
+        return leaf
+    subs = tuple(_matcher(a) for a in pattern.args)
+    n = len(subs)
+    if n == 1:
+        only = subs[0]
+
+        def unary(e, binds):
+            if e.op != op or len(e.args) != 1:
+                return None
+            return only(e.args[0], binds)
+        return unary
+    if n == 2:
+        left, right = subs
+
+        def binary(e, binds):
+            if e.op != op:
+                return None
+            args = e.args
+            if len(args) != 2:
+                return None
+            binds = left(args[0], binds)
+            return None if binds is None else right(args[1], binds)
+        return binary
+
+    def node(e, binds):
+        if e.op != op or len(e.args) != n:
             return None
-    return binds
+        for m, a in zip(subs, e.args):
+            binds = m(a, binds)
+            if binds is None:
+                return None
+        return binds
+    return node
 
 
 # -- side conditions: a small fixed vocabulary -----------------------------------------------

@@ -132,7 +132,7 @@ class Rulebook:
                 r for r in self.candidates(kind, e.op)
                 if any(p.op == e.op and len(sig) == len(ops) and
                        all(w is None or w == o for w, o in zip(sig, ops))
-                       for p, sig in r.compiled))
+                       for p, sig, _ in r.compiled))
         return got
 
     def get(self, rule_id: str) -> Rule:
