@@ -63,11 +63,17 @@ class Engine:
     def depends(self, e: Expr) -> bool:
         """Does `e` depend on the variable?  (memoised over the DAG, iterative; a
         differential of an earlier round is a constant)"""
+        got = self._dep.get(e)
+        if got is not None:
+            return got
         xs = self._dxs
         return memo_any(e, self._dep, lambda n: n.op == "var" and n.value in xs)
 
     def linear(self, e: Expr) -> bool:
         """Does `e` hold this round's differential d(x)?"""
+        got = self._lin.get(e)
+        if got is not None:
+            return got
         if len(self._dxs) == 1:
             dx = self.dx
             return memo_any(e, self._lin, lambda n: n == dx)

@@ -186,10 +186,14 @@ class Condition:
 
     def __init__(self, name: str, args: list[str], negated: bool):
         self.name, self.args, self.negated = name, args, negated
-        self.fn = CONDITIONS[name]
+        self.fn = fn = CONDITIONS[name]
+        if len(args) == 1:             # most conditions: one argument, no tuple per call
+            a = args[0]
+            self.holds = (lambda ctx, binds: not fn(ctx, binds[a])) if negated else \
+                (lambda ctx, binds: fn(ctx, binds[a]))
 
     def holds(self, ctx, binds) -> bool:
-        ok = self.fn(ctx, *(binds[a] for a in self.args))
+        ok = self.fn(ctx, *[binds[a] for a in self.args])
         return not ok if self.negated else ok
 
     def __str__(self):
