@@ -53,7 +53,7 @@ class Forms:
     # The chains of a block whose gradient came from a joint sweep (`compute(gradient=…)`)
     # are taken the first time the steps or the differential form read them.
     def _chains(self, what: str) -> list:
-        if self._chains_pending is not None:
+        while self._chains_pending is not None:    # (taking them may leave rounds waiting)
             pending, self._chains_pending = self._chains_pending, None
             pending()
         return getattr(self, what)
@@ -171,13 +171,21 @@ def _take_chains(f: Forms, q, rounds: list) -> Expr | None:
     """The differential chain and the matrix chain of `f` (its engines, parts); the raw
     derivative read off the matrix chain, or None (then `f.why_not` says why)."""
     rb, memo = f._simplifier
-    # the differential chain
-    L = q.expr
-    for r, (v, shape) in enumerate(rounds, 1):
-        eng = Engine(rb, v, shape, r)
-        f._engines.append(eng)
-        L = eng.differential(L) if L is not None else None
-        f._chain.append(L)
+    # the differential chain: its first round now (the matrix chain starts from it), the
+    # others when the steps or the differential and index forms read them (an answer printed
+    # as the paper's matrix, most Hessians, never does)
+    def differentials(rounds_left):
+        L = f._chain[-1] if f._chain else q.expr
+        for r, (v, shape) in rounds_left:
+            eng = Engine(rb, v, shape, r)
+            f._engines.append(eng)
+            L = eng.differential(L) if L is not None else None
+            f._chain.append(L)
+
+    numbered = list(enumerate(rounds, 1))
+    differentials(numbered[:1])
+    if len(numbered) > 1:
+        f._chains_pending = lambda: differentials(numbered[1:])
     # the matrix chain
     Y, J = q.expr, None
     for r, (v, shape) in enumerate(rounds, 1):
