@@ -79,34 +79,36 @@ def _make(cls, frozen: bool):
     qual = cls.__qualname__
     setter = object.__setattr__
 
+    n_fields = len(names)
+    tails = [defaults[i:] for i in range(n_fields + 1)]   # the fields after i positional ones
+
     def __init__(self, *args, **kwargs):
-        if not kwargs and len(args) == len(names):          # every field given in order
-            for name, value in zip(names, args):
-                setter(self, name, value)
-            if post_init:
-                self.__post_init__()
-            return
-        if len(args) > len(names):
-            raise TypeError(f"{qual}.__init__() takes {len(names) + 1} positional arguments "
-                            f"but {len(args) + 1} were given")
-        for k in kwargs:
-            i = index.get(k)
-            if i is None:
-                raise TypeError(f"{qual}.__init__() got an unexpected keyword argument {k!r}")
-            if i < len(args):
-                raise TypeError(f"{qual}.__init__() got multiple values for argument {k!r}")
-        for i, (name, default, factory) in enumerate(defaults):
-            if i < len(args):
-                value = args[i]
-            elif name in kwargs:
-                value = kwargs[name]
-            elif default is not MISSING:
-                value = default
-            elif factory is not MISSING:
-                value = factory()
-            else:
-                raise TypeError(f"{qual}.__init__() missing required argument: {name!r}")
+        n = len(args)
+        if n > n_fields:
+            raise TypeError(f"{qual}.__init__() takes {n_fields + 1} positional arguments "
+                            f"but {n + 1} were given")
+        if kwargs:
+            for k in kwargs:
+                i = index.get(k)
+                if i is None:
+                    raise TypeError(f"{qual}.__init__() got an unexpected keyword argument "
+                                    f"{k!r}")
+                if i < n:
+                    raise TypeError(f"{qual}.__init__() got multiple values for argument "
+                                    f"{k!r}")
+        for name, value in zip(names, args):
             setter(self, name, value)
+        if n < n_fields:
+            for name, default, factory in tails[n]:
+                if kwargs and name in kwargs:
+                    value = kwargs[name]
+                elif default is not MISSING:
+                    value = default
+                elif factory is not MISSING:
+                    value = factory()
+                else:
+                    raise TypeError(f"{qual}.__init__() missing required argument: {name!r}")
+                setter(self, name, value)
         if post_init:
             self.__post_init__()
 
