@@ -59,15 +59,17 @@ def _commutes(op: str) -> bool:
 
 def compile_patterns(patterns) -> list:
     """Each pattern with the ops its operands must have (None: any), so that `matches` can
-    pass over a pattern that cannot match without walking it, and its matcher (`_matcher`)."""
-    return [(p, tuple(None if a.op == "pvar" else a.op for a in p.args), _matcher(p))
-            for p in patterns]
+    pass over a pattern that cannot match without walking it, and its matcher (`_matcher`,
+    built the first time the pattern is tried)."""
+    return [(p, tuple(None if a.op == "pvar" else a.op for a in p.args), None)
+            for p in patterns]         # the matcher built on first use (a cold start builds
+                                       # the rules of every head it meets, matches few)
 
 
 def matches(compiled, e: Expr, binds: dict | None = None):
     """The bindings of each compiled pattern (`compile_patterns`) that matches `e`, in order."""
     args, op, n = e.args, e.op, len(e.args)
-    for p, sig, m in compiled:
+    for i, (p, sig, m) in enumerate(compiled):
         if p.op != op or len(sig) != n:
             continue
         fits = True
@@ -76,6 +78,9 @@ def matches(compiled, e: Expr, binds: dict | None = None):
                 fits = False
                 break
         if fits:
+            if m is None:
+                m = _matcher(p)
+                compiled[i] = (p, sig, m)
             got = m(e, binds or {})
             if got is not None:
                 yield got
