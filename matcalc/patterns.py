@@ -6,6 +6,9 @@ each order — what the rulebook compiles a rule into), `matches(patterns, e)` (
 matched by a function built for it once),
 `CONDITIONS` (with the rule kinds each may appear in), `Condition`, `Instantiator`,
 `count_expr`.
+Size: 21 lines over 300 — the pattern matchers built once per pattern (`_matcher`, one
+closure per arity: matching is the rule search's inner loop) sit beside the patterns they
+match rather than in a module of their own.
 Invariant: instantiation builds every node through `shaperules.mk`; a template that would
 build an ill-shaped node raises `RuleShapeError`, so a rule never produces a tree whose
 shapes do not agree.
