@@ -23,6 +23,8 @@ lexer `matcalc.lalr_lexer`'s.  The tables' format is `matcalc.parser_gen`'s.
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from . import _parse_tables as _T
 from .lalr_lexer import LexState, Lexer, match_terminal  # noqa: F401
 from .lalr_types import (Meta, Token, Tree, UnexpectedCharacters, UnexpectedInput,  # noqa: F401
@@ -77,25 +79,20 @@ def _build(rule, children):
     # container's, from the first and the last child that has any (a child node's container
     # positions, a token's own)
     meta = Meta()
-    if type(first) is Meta:
-        line, column, start = first.container_line, first.container_column, \
-            first.container_start_pos
-    else:
-        line, column, start = first.line, first.column, first.start_pos
-    meta.line = meta.container_line = line
-    meta.column = meta.container_column = column
-    meta.start_pos = meta.container_start_pos = start
+    meta.line, meta.column, meta.start_pos = meta.container_line, meta.container_column, \
+        meta.container_start_pos = _START[type(first) is Meta](first)
     last = _first_meta(reversed(children))
-    if type(last) is Meta:
-        line, column, end = last.container_end_line, last.container_end_column, \
-            last.container_end_pos
-    else:
-        line, column, end = last.end_line, last.end_column, last.end_pos
-    meta.end_line = meta.container_end_line = line
-    meta.end_column = meta.container_end_column = column
-    meta.end_pos = meta.container_end_pos = end
+    meta.end_line, meta.end_column, meta.end_pos = meta.container_end_line, \
+        meta.container_end_column, meta.container_end_pos = _END[type(last) is Meta](last)
     meta.empty = False
     return Tree(name, kept, meta)
+
+
+# where a child's span starts and ends: (a token's own, a node's container positions)
+_START = (attrgetter("line", "column", "start_pos"),
+          attrgetter("container_line", "container_column", "container_start_pos"))
+_END = (attrgetter("end_line", "end_column", "end_pos"),
+        attrgetter("container_end_line", "container_end_column", "container_end_pos"))
 
 
 def _first_meta(children):

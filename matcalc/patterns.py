@@ -6,7 +6,7 @@ each order — what the rulebook compiles a rule into), `matches(patterns, e)` (
 matched by a function built for it once),
 `CONDITIONS` (with the rule kinds each may appear in), `Condition`, `Instantiator`,
 `count_expr`.
-Size: 21 lines over 300 — the pattern matchers built once per pattern (`_matcher`, one
+Size: 23 lines over 300 — the pattern matchers built once per pattern (`_matcher`, one
 closure per arity: matching is the rule search's inner loop) sit beside the patterns they
 match rather than in a module of their own.
 Invariant: instantiation builds every node through `shaperules.mk`; a template that would
@@ -63,10 +63,10 @@ def _commutes(op: str) -> bool:
 def compile_patterns(patterns) -> list:
     """Each pattern with the ops its operands must have (None: any), so that `matches` can
     pass over a pattern that cannot match without walking it, and its matcher (`_matcher`,
-    built the first time the pattern is tried)."""
+    built the first time the pattern is tried: a cold start builds the rules of every head
+    it meets and tries few of them)."""
     return [(p, tuple(None if a.op == "pvar" else a.op for a in p.args), None)
-            for p in patterns]         # the matcher built on first use (a cold start builds
-                                       # the rules of every head it meets, matches few)
+            for p in patterns]
 
 
 def matches(compiled, e: Expr, binds: dict | None = None):
@@ -90,9 +90,11 @@ def matches(compiled, e: Expr, binds: dict | None = None):
 
 
 def _matcher(pattern: Expr):
-    """`match` specialised to one pattern: a function (e, binds) -> binds | None, built once
-    per rule from closures over the pattern's nodes (what `match` would read of them at
-    every call)."""
+    """The matcher of one pattern: a function (e, binds) -> the bindings {name: Expr} under
+    which the pattern equals e, extending `binds`, or None.  Closures over the pattern's
+    nodes: a pattern variable binds (or must equal what it is bound to), a number or a name
+    must be that one, any other node must have the same op and arity and its operands
+    match in turn."""
     op = pattern.op
     if op == "pvar":
         name = pattern.value

@@ -121,8 +121,8 @@ class Rulebook:
         """The candidates of `kind` at `e` that can match it, in file order: those with a
         pattern whose operands' ops are e's children's (`compile_patterns`); the rest
         `matches` would pass over.  Remembered per (op, children's ops)."""
-        args = e.args
-        n = len(args)
+        args = e.args             # the children's ops, spelled out for 0–2 operands: asked
+        n = len(args)             # at every node the engine and the simplifier visit
         key = (kind, e.op, () if not n else (args[0].op,) if n == 1 else
                (args[0].op, args[1].op) if n == 2 else tuple([a.op for a in args]))
         got = self._fitting.get(key)
